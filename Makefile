@@ -1,0 +1,41 @@
+# One command runner for clearance. `make run` and `make test` are the README's two commands.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+EXTRAS ?= dev,server,postgres,dask
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+export CLEARANCE_TEST_DATA ?= $(abspath ../shared/data)
+
+.PHONY: setup run test pytest lint typecheck bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]'
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+setup: $(STAMP)
+
+# The main job: load every list (from CLEARANCE_LISTS_DIR if set, else from the publishers)
+# into the embedded SQLite store, then show what is loaded and screen a name.
+run: setup
+	$(BIN)/clearance update
+	$(BIN)/clearance lists
+	$(BIN)/clearance screen "Aleksandr Lukashenko" --limit 3
+
+lint: setup
+	$(BIN)/ruff check src tests bench
+
+typecheck: setup
+	$(BIN)/mypy
+
+pytest: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+bench: setup
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -1,0 +1,1 @@
+"""Screening: normalisation, candidate retrieval, weighted features, explained scores."""

@@ -1,0 +1,71 @@
+"""Where the database dialects differ. Nothing outside this module asks which backend it is on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, Table, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import Insert
+
+from clearance.errors import ConfigurationError, MissingExtraError
+
+WRITE_OPTION = "clearance_write"
+
+
+def database_url(db: str) -> str:
+    """A SQLAlchemy URL for ``db``: a file path (SQLite), ``sqlite://...`` or ``postgresql://...``."""
+    if db.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + db.split("://", 1)[1]
+    if db.startswith(("postgresql+", "sqlite:")):
+        return db
+    if "://" in db:
+        raise ConfigurationError(f"database {db!r}: expected a file path, sqlite:// or postgresql:// URL")
+    path = Path(db).expanduser().resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{path}"
+
+
+def make_engine(db: str) -> Engine:
+    url = database_url(db)
+    if url.startswith("postgresql"):
+        try:
+            import psycopg  # noqa: F401
+        except ImportError as exc:
+            raise MissingExtraError("PostgreSQL storage", "postgres", "psycopg") from exc
+        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")  # readers keep reading while an ingest writes
+        cur.execute("PRAGMA synchronous=NORMAL")  # durable against a killed process in WAL mode
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _sqlite_begin(conn: Any) -> None:
+        # Writers take the write lock at BEGIN (IMMEDIATE), so two writers queue on the busy
+        # timeout instead of failing on lock upgrade; readers begin DEFERRED and never block.
+        if conn.get_execution_options().get(WRITE_OPTION):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def insert_ignore(engine: Engine, table: Table) -> Insert:
+    """INSERT that skips rows whose primary key already exists."""
+    if engine.dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    return sqlite.insert(table).on_conflict_do_nothing()

@@ -1,0 +1,57 @@
+"""Named schema migrations, applied in order, each once, each recorded with its time.
+
+Add a migration by appending a ``Migration`` to ``MIGRATIONS``; never edit one that has shipped.
+Both backends run the same migrations: they are written in SQLAlchemy Core.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, Table, select
+
+from clearance.store import schema
+
+
+@dataclass(frozen=True)
+class Migration:
+    name: str
+    apply: Callable[[Connection], None]
+
+
+def _create(*tables: Table) -> Callable[[Connection], None]:
+    def apply(conn: Connection) -> None:
+        for table in tables:
+            table.create(conn, checkfirst=True)
+            for index in table.indexes:
+                index.create(conn, checkfirst=True)
+
+    return apply
+
+
+MIGRATIONS: list[Migration] = [
+    Migration(
+        "0001_list_versions_and_entities",
+        _create(schema.list_versions, schema.entity_records, schema.version_entities),
+    ),
+]
+
+
+def migrate(conn: Connection) -> list[str]:
+    """Apply pending migrations inside the caller's transaction; return the names applied."""
+    schema.schema_migrations.create(conn, checkfirst=True)
+    done = set(conn.execute(select(schema.schema_migrations.c.name)).scalars())
+    applied: list[str] = []
+    for migration in MIGRATIONS:
+        if migration.name in done:
+            continue
+        migration.apply(conn)
+        conn.execute(
+            schema.schema_migrations.insert().values(
+                name=migration.name, applied_at=datetime.now(UTC).isoformat(timespec="seconds")
+            )
+        )
+        applied.append(migration.name)
+    return applied
