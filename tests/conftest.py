@@ -54,3 +54,35 @@ def db_path(tmp_path: Path) -> str:
 def engine(db_path: str) -> Iterator[Engine]:
     with Engine(db_path) as eng:
         yield eng
+
+
+def _postgres_admin_url() -> str:
+    return os.environ.get("CLEARANCE_TEST_POSTGRES") or "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database on the test server, dropped afterwards.
+
+    The server is named by ``CLEARANCE_TEST_POSTGRES`` (default: postgres@127.0.0.1:5432); tests
+    using this are marked ``postgres`` and skip when the server is unreachable, unless CI requires it.
+    """
+    import secrets
+
+    psycopg = pytest.importorskip("psycopg")
+    admin = _postgres_admin_url()
+    name = f"clearance_test_{secrets.token_hex(6)}"
+    try:
+        conn = psycopg.connect(admin, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        if os.environ.get("CLEARANCE_REQUIRE_DATA") == "1":
+            raise
+        pytest.skip(f"PostgreSQL not reachable at {admin}: {exc}")
+    with conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = admin.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

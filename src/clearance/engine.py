@@ -10,6 +10,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Connection
+
+from clearance.audit import AuditLog
+from clearance.decisions import Alerts, Counterparties, Keys, Records
 from clearance.errors import NotFoundError
 from clearance.model import Diff, Entity, IngestResult, VersionInfo
 from clearance.settings import Settings
@@ -48,6 +52,13 @@ class Engine:
             settings = replace(settings, db=db)
         self.settings = settings
         self.store = Store(self.settings.db)
+        # Decisions and memory (clearance.decisions): each a small service over the store whose
+        # writes go through the audit log; adapters call them as engine.keys.create(...) etc.
+        self.audit = AuditLog(self.store)
+        self.keys = Keys(self.store, self.audit)
+        self.counterparties = Counterparties(self.store, self.audit)
+        self.alerts = Alerts(self.store, self.audit)
+        self.records = Records(self.store, self.audit, self.alerts)
 
     def close(self) -> None:
         self.store.close()
@@ -83,8 +94,17 @@ class Engine:
                 if progress is not None:
                     progress(task, done, None)
 
+            def audit(conn: Connection, version: VersionInfo, counts: tuple[int, int, int], who: str = who) -> None:
+                added, removed, changed = counts
+                self.audit.append(conn, actor=who, kind="list.ingested", payload={
+                    "source": version.source, "version": version.label, "sha256": version.sha256,
+                    "published": version.published, "format": version.format, "origin": version.origin,
+                    "entities": version.entities, "added": added, "removed": removed, "changed": changed,
+                })
+
             results.append(
-                self.store.ingest(parsed.meta, parsed.entities, actor=who, origin=str(path), progress=report)
+                self.store.ingest(parsed.meta, parsed.entities, actor=who, origin=str(path), progress=report,
+                                  before_commit=audit)
             )
         return results
 

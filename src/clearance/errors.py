@@ -14,6 +14,7 @@ the edge without knowing the details::
     │   ├── PackError                 exit 2  HTTP 422  a policy pack is invalid (all errors listed)
     │   └── ConfigurationError        exit 2  HTTP 400  a setting or option is invalid
     ├── NotFoundError                 exit 3  HTTP 404  an entity, source or version does not exist
+    ├── ConflictError                 exit 7  HTTP 409  the record changed meanwhile (alert already decided)
     ├── DownloadError                 exit 4  HTTP 502  a publisher's file could not be fetched
     ├── StoreError                    exit 5  HTTP 503  the database is unreachable or inconsistent
     └── MissingExtraError             exit 6  HTTP 501  an optional feature's extra is not installed
@@ -110,6 +111,14 @@ class NotFoundError(ClearanceError):
 
     exit_code = 3
     http_status = 404
+
+
+class ConflictError(ClearanceError):
+    """The write lost a race or contradicts the record's state: an alert already decided by
+    someone else, a key already revoked. Nothing was changed; re-read and decide again."""
+
+    exit_code = 7
+    http_status = 409
 
 
 class DownloadError(ClearanceError):

@@ -40,7 +40,8 @@ _register_all()
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run a command, turning clearance errors into messages and exit codes."""
     try:
-        cli.main(args=argv, prog_name="clearance", standalone_mode=False)
+        # Without standalone mode click returns (not raises) the code of a command's ctx.exit(N).
+        code = cli.main(args=argv, prog_name="clearance", standalone_mode=False)
     except click.exceptions.Abort:
         err_console().print("aborted")
         sys.exit(130)
@@ -54,4 +55,4 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except BrokenPipeError:
         sys.exit(0)
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)

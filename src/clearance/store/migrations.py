@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Table, select
 
-from clearance.store import schema
+from clearance.store import decision_schema, schema
 
 
 @dataclass(frozen=True)
@@ -31,10 +31,29 @@ def _create(*tables: Table) -> Callable[[Connection], None]:
     return apply
 
 
+def _create_audit_log(conn: Connection) -> None:
+    _create(decision_schema.audit_events, decision_schema.audit_head)(conn)
+    head = decision_schema.audit_head
+    conn.execute(head.insert().values(id=1, seq=0, hash=decision_schema.GENESIS_HASH))
+
 MIGRATIONS: list[Migration] = [
     Migration(
         "0001_list_versions_and_entities",
         _create(schema.list_versions, schema.entity_records, schema.version_entities),
+    ),
+    Migration("0002_audit_log", _create_audit_log),
+    Migration(
+        "0003_keys_counterparties_decisions_alerts",
+        _create(
+            decision_schema.api_keys,
+            decision_schema.ui_sessions,
+            decision_schema.counterparties,
+            decision_schema.screenings,
+            decision_schema.checks,
+            decision_schema.alerts,
+            decision_schema.alert_events,
+            decision_schema.rescreen_runs,
+        ),
     ),
 ]
 

@@ -34,6 +34,7 @@ from clearance.store.schema import entity_records, list_versions, version_entiti
 
 BATCH = 2000
 Progress = Callable[[int], None]  # called with the number of entities written so far
+BeforeCommit = Callable[[Connection, VersionInfo, tuple[int, int, int]], None]
 
 
 def _now() -> str:
@@ -133,10 +134,13 @@ class Store:
         actor: str,
         origin: str,
         progress: Progress | None = None,
+        before_commit: BeforeCommit | None = None,
     ) -> IngestResult:
         """Store a new version of ``meta.source`` holding ``entities``, in one transaction.
 
         Identical content (same SHA-256 as the latest version) is a no-op: ``created`` is False.
+        ``before_commit(conn, version, (added, removed, changed))`` runs inside the transaction once
+        the version is complete (the audit log's event commits or rolls back with the version).
         """
         started = datetime.now(UTC)
         ingested_at = _now()
@@ -194,6 +198,8 @@ class Store:
                 )
                 added, removed, changed = self._change_counts(conn, previous.id if previous else None, version_id)
                 row = conn.execute(select(list_versions).where(list_versions.c.id == version_id)).mappings().one()
+                if before_commit is not None:
+                    before_commit(conn, _version(row), (added, removed, changed))
         except SAError as exc:
             raise StoreError(f"ingest of {meta.source} into {self.db} failed: {exc}") from exc
         seconds = (datetime.now(UTC) - started).total_seconds()
