@@ -69,6 +69,10 @@ class Engine:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def warm(self) -> None:
+        """Make the first screening fast: build or load what screening needs now."""
+        self.lists()
+
     # -- lists ----------------------------------------------------------------------------
     def ingest(
         self,

@@ -1,0 +1,43 @@
+"""Fixtures for the HTTP API and web UI: a store with keys of every role, an in-process client,
+and a real ``clearance serve`` process on 127.0.0.1."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from clearance.engine import Engine
+
+pytest.importorskip("fastapi")
+from fastapi.testclient import TestClient  # noqa: E402
+from serving import Keys, LiveServer, make_keys, start_server, stop_server  # noqa: E402
+
+from clearance.server import create_app  # noqa: E402
+
+
+@pytest.fixture
+def served_engine(engine: Engine, fixtures: Path) -> Engine:
+    engine.ingest([fixtures / "custom_list.csv"], source="custom:watch", actor="test-setup")
+    return engine
+
+
+@pytest.fixture
+def keys(served_engine: Engine) -> Keys:
+    return make_keys(served_engine)
+
+
+@pytest.fixture
+def client(served_engine: Engine, keys: Keys) -> Iterator[TestClient]:
+    with TestClient(create_app(served_engine, warm=False), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def live_server(served_engine: Engine, keys: Keys, tmp_path: Path) -> Iterator[LiveServer]:
+    server = start_server(served_engine.settings.db, tmp_path / "serve.log")
+    try:
+        yield server
+    finally:
+        stop_server(server)
