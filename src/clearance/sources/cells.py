@@ -20,9 +20,10 @@ from typing import TypeVar
 
 import icu
 import pycountry
+from rigour.names import extract_org_types
 
 from clearance.errors import ListFormatError
-from clearance.model import Address, IdScheme, Name, NameKind
+from clearance.model import Address, EntityType, IdScheme, Name, NameKind
 from clearance.model.countries import to_country_code
 from clearance.model.dates import parse_partial_date
 
@@ -197,21 +198,26 @@ def iso_datetime(text: str | None, file: Path, where: str) -> str:
     return value
 
 
-_DMY = re.compile(r"^(?:(\d{1,2})/)?(?:(\d{1,2})/)?(\d{4})$")
+_SLASHED = re.compile(r"^(?:(\d{1,2})/)?(?:(\d{1,2})/)?(\d{4})$")
 
 
-def dmy_date(text: str | None, file: Path, where: str) -> str | None:
-    """A UK-style ``dd/mm/yyyy`` cell as a partial ISO date. ``00`` stands for an unknown day or
-    month (``00/00/1980`` is 1980, ``00/05/1980`` is 1980-05); ``mm/yyyy`` and ``yyyy`` are read
-    too. Empty is None; anything else is a ListFormatError naming ``where``."""
+def slash_date(text: str | None, file: Path, where: str, *, day_first: bool = True) -> str | None:
+    """A ``dd/mm/yyyy`` cell (UK; ``mm/dd/yyyy`` with ``day_first=False``, US) as a partial ISO
+    date. ``00`` stands for an unknown day or month (``00/00/1980`` is 1980, ``00/05/1980`` is
+    1980-05); ``mm/yyyy`` and ``yyyy`` are read too. Empty is None; anything else is a
+    ListFormatError naming ``where``."""
     value = clean(text)
     if value is None:
         return None
-    m = _DMY.match(value)
+    m = _SLASHED.match(value)
     if m is None:
-        raise ListFormatError(file, where, f"bad date {value!r}", "dd/mm/yyyy (00 for an unknown day or month)")
+        shape = "dd/mm/yyyy" if day_first else "mm/dd/yyyy"
+        raise ListFormatError(file, where, f"bad date {value!r}", f"{shape} (00 for an unknown day or month)")
     first, second, year_text = m.groups()
-    day, month = (first, second) if second is not None else (None, first)
+    if second is None:
+        day, month = None, first
+    else:
+        day, month = (first, second) if day_first else (second, first)
     year, month_no, day_no = int(year_text), int(month or 0), int(day or 0)
     try:
         if month_no == 0:
@@ -264,6 +270,29 @@ def id_scheme(label: str | None) -> IdScheme:
         if pattern.search(text):
             return scheme
     return IdScheme.OTHER
+
+
+# Words that mark an organisation's name where rigour's legal-form table (LLC, GmbH, OOO...) has
+# nothing to find: "MAHAN AIR", "BEIJING UNIVERSITY OF AERONAUTICS", "AL NASER AIRLINES".
+_ORG_WORDS = frozenset("""
+    academy aero aerospace agency air airline airlines airways association aviation bank branch brigade bureau
+    center centre college committee companies company components cooperative corp corporation corps council
+    department design development devices electronics engineering enterprise enterprises equipment establishment
+    export exports factory foundation front group holding holdings hospital import imports industrial industries
+    industry institute instruments international laboratories laboratory logistics machinery manufacturing
+    ministry movement network office organisation organization partners party plant research school services
+    shipping society solutions station systems technologies technology trade trading union university works
+""".split())  # noqa: SIM905 - a block of words reads better than 80 quoted strings
+
+
+def guess_entity_type(name: str) -> EntityType:
+    """Organisation when the name carries a legal form (rigour) or an organisation word, else
+    person: for lists that do not say which a party is (BIS Denied Persons, most trade.gov
+    lists). Callers record that the type was guessed."""
+    if extract_org_types(name):
+        return EntityType.ORGANIZATION
+    words = re.findall(r"[^\W\d_]+", name.casefold())
+    return EntityType.ORGANIZATION if any(w in _ORG_WORDS for w in words) else EntityType.PERSON
 
 
 def short_hash(*parts: str | None, length: int = 12) -> str:
