@@ -42,7 +42,8 @@ def update_section(name: str, title: str, body: str, path: Path = BENCHMARKS) ->
     start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     section = f"{start}\n## {title}\n\n_Measured {stamp}._\n\n{body.strip()}\n{end}"
-    text = path.read_text() if path.exists() else "# Benchmarks\n\nEvery figure here was measured by the command shown with it.\n"
+    fresh = "# Benchmarks\n\nEvery figure here was measured by the command shown with it.\n"
+    text = path.read_text() if path.exists() else fresh
     if start in text and end in text:
         before, rest = text.split(start, 1)
         after = rest.split(end, 1)[1]

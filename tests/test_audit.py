@@ -6,6 +6,7 @@ through clearance, as an insider with database access would.
 
 from __future__ import annotations
 
+import itertools
 import json
 import multiprocessing
 import sqlite3
@@ -41,7 +42,7 @@ def test_every_write_is_chained_and_verifies(engine: Engine, fixtures: Path) -> 
     assert all(e.actor == "admin@bank" for e in events)
     assert events[0].payload["source"] == "custom:watch" and events[0].payload["added"] == 3
     assert events[0].prev_hash == "0" * 64
-    for before, after in zip(events, events[1:], strict=False):
+    for before, after in itertools.pairwise(events):
         assert after.prev_hash == before.hash
     # The hash is reproducible from the stored columns alone.
     first = events[0]
@@ -132,7 +133,8 @@ def test_anchor_catches_a_chain_rewritten_to_the_end(db_path: str) -> None:
             if seq == 2:
                 payload = '{"n":1,"who":"rewritten"}'
             digest = event_hash(seq, at, actor, kind, payload, prev)
-            raw.execute("UPDATE audit_events SET payload=?, prev_hash=?, hash=? WHERE seq=?", (payload, prev, digest, seq))
+            raw.execute("UPDATE audit_events SET payload=?, prev_hash=?, hash=? WHERE seq=?",
+                        (payload, prev, digest, seq))
             prev = digest
         raw.execute("UPDATE audit_head SET hash = ? WHERE id = 1", (prev,))
     with Engine(db_path) as engine:

@@ -14,6 +14,7 @@ from sqlalchemy import Connection
 
 from clearance.audit import AuditLog
 from clearance.decisions import Alerts, Counterparties, Keys, Records
+from clearance.decisions.monitor import Monitor, VersionChanges
 from clearance.errors import NotFoundError
 from clearance.model import Diff, Entity, IngestResult, VersionInfo
 from clearance.settings import Settings
@@ -59,6 +60,7 @@ class Engine:
         self.counterparties = Counterparties(self.store, self.audit)
         self.alerts = Alerts(self.store, self.audit)
         self.records = Records(self.store, self.audit, self.alerts)
+        self.monitor = Monitor(self.store)
 
     def close(self) -> None:
         self.store.close()
@@ -100,6 +102,7 @@ class Engine:
 
             def audit(conn: Connection, version: VersionInfo, counts: tuple[int, int, int], who: str = who) -> None:
                 added, removed, changed = counts
+                self.monitor.record_changes(conn, version)
                 self.audit.append(conn, actor=who, kind="list.ingested", payload={
                     "source": version.source, "version": version.label, "sha256": version.sha256,
                     "published": version.published, "format": version.format, "origin": version.origin,
@@ -131,6 +134,16 @@ class Engine:
         else:
             old = self.store.version(source, from_version)
         return self.store.diff(source, old, new)
+
+    def changes(self, source: str, version: str | None = None, *, limit: int = 200) -> VersionChanges:
+        """What one version (default: the latest) changed against the one before it: the counts and
+        the first ``limit`` entities of each kind. Read from the changes recorded at ingest, so it
+        takes time proportional to ``limit``, not to the list."""
+        found = self.store.version(source, version)
+        recorded = self.monitor.changes(found, limit=limit)
+        if recorded is not None:
+            return recorded
+        return VersionChanges.from_diff(self.diff(source, to_version=str(found.id)), limit)
 
     def entity(self, entity_id: str, version: str | None = None) -> EntityView:
         found_version = None

@@ -11,10 +11,10 @@ import pytest
 from clearance.engine import Engine
 
 pytest.importorskip("fastapi")
-from fastapi.testclient import TestClient  # noqa: E402
-from serving import Keys, LiveServer, make_keys, start_server, stop_server  # noqa: E402
+from fastapi.testclient import TestClient
+from serving import Keys, LiveServer, make_keys, start_server, stop_server
 
-from clearance.server import create_app  # noqa: E402
+from clearance.server import create_app
 
 
 @pytest.fixture

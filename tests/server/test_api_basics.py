@@ -7,13 +7,12 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from serving import Keys
 
+from clearance.decisions import Counterparty
 from clearance.engine import Engine
 from clearance.model import EntityType
 from clearance.model.screening import FeatureScore, Hit, ListRef, Query, ScreenResult
-from clearance.decisions import Counterparty
-
-from serving import Keys
 
 READ_ROUTES = [
     ("GET", "/lists"), ("GET", "/lists/custom:watch/versions"), ("GET", "/lists/custom:watch/diff"),

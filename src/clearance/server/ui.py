@@ -23,6 +23,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from clearance.decisions import ApiKey, Counterparty, Role
+from clearance.decisions.monitor import VersionChanges
 from clearance.errors import ClearanceError, UserInputError
 from clearance.server.auth import SESSION_COOKIE, allowed, engine_of, session_key
 from clearance.server.forms import screening_query, transaction_from_form
@@ -291,10 +292,14 @@ def source_versions(request: Request, user: Viewer, source: str) -> Response:
 
 @router.get("/lists/{source}/diff")
 def source_diff(request: Request, user: Viewer, source: str, limit: int = 200, to: str | None = None) -> Response:
-    frm = request.query_params.get("from") or None  # "from" is a Python keyword
-    result = engine_of(request).diff(source, frm, to or None)
+    engine = engine_of(request)
     shown = max(1, min(limit, 5000))
-    return render(request, "diff.html", {"user": user, "d": result, "limit": shown, "source": source})
+    frm = request.query_params.get("from") or None  # "from" is a Python keyword
+    if frm is None:
+        changes = engine.changes(source, to or None, limit=shown)  # recorded at ingest: fast on any list size
+    else:
+        changes = VersionChanges.from_diff(engine.diff(source, frm, to or None), shown)
+    return render(request, "diff.html", {"user": user, "d": changes, "limit": shown, "source": source})
 
 
 # -- audit -------------------------------------------------------------------------------------------

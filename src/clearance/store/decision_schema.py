@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -172,6 +173,30 @@ alert_events = Table(
     Column("check_id", _ID),
 )
 Index("ix_alert_events_alert", alert_events.c.alert_id, alert_events.c.id)
+
+# What each list version changed against the one before it, recorded by the ingest that made it
+# (inside its transaction), so re-screening and the UI read a change in time proportional to its
+# size, not to the list's.
+version_change_sets = Table(
+    "version_change_sets",
+    metadata,
+    Column("version_id", ForeignKey("list_versions.id", ondelete="CASCADE"), primary_key=True),
+    Column("previous_id", _ID),  # None: the source's first version (everything added)
+    Column("added", Integer, nullable=False),
+    Column("changed", Integer, nullable=False),
+    Column("removed", Integer, nullable=False),
+)
+version_changes = Table(
+    "version_changes",
+    metadata,
+    Column("version_id", ForeignKey("list_versions.id", ondelete="CASCADE"), nullable=False),
+    Column("entity_id", String(300), nullable=False),
+    Column("change", String(10), nullable=False),  # added | changed | removed
+    Column("record_hash", String(64), nullable=False),  # the new record (removed: the last one)
+    Column("fields", Text, nullable=False, default=""),  # changed: the top-level fields that differ, comma-separated
+    PrimaryKeyConstraint("version_id", "entity_id", name="pk_version_changes"),
+)
+Index("ix_version_changes_change", version_changes.c.version_id, version_changes.c.change, version_changes.c.entity_id)
 
 # One row per list version re-screened against the monitored counterparties (its changed
 # entities only); a version without a finished row is re-screened on the next occasion.

@@ -52,6 +52,8 @@ MIGRATIONS: list[Migration] = [
             decision_schema.checks,
             decision_schema.alerts,
             decision_schema.alert_events,
+            decision_schema.version_change_sets,
+            decision_schema.version_changes,
             decision_schema.rescreen_runs,
         ),
     ),

@@ -1,0 +1,70 @@
+"""Changes recorded at ingest: the same as the store's diff, and what re-screening reads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from clearance.audit import utc_now
+from clearance.decisions.monitor import RescreenRun, mark_done
+from clearance.engine import Engine
+
+
+def _edited(fixtures: Path, tmp_path: Path) -> Path:
+    text = (fixtures / "custom_list.csv").read_text().replace("A supplier we watch", "A supplier we watch closely")
+    text = "\n".join(line for line in text.splitlines() if not line.startswith("p-1,")) + "\n"
+    edited = tmp_path / "watch.csv"
+    edited.write_text(text + "v-1,vessel,OCEAN STAR,,,PA,imo:9123456,,\n")
+    return edited
+
+
+def test_recorded_changes_equal_the_diff(engine: Engine, fixtures: Path, tmp_path: Path) -> None:
+    engine.ingest([fixtures / "custom_list.csv"], source="custom:watch")
+    first = engine.changes("custom:watch")
+    assert first.previous is None and first.counts == {"added": 3, "changed": 0, "removed": 0}
+    assert [c.entity_id for c in first.changes["added"]] == ["custom:watch:ac-1", "custom:watch:c-1",
+                                                             "custom:watch:p-1"]
+    engine.ingest([_edited(fixtures, tmp_path)], source="custom:watch")
+    second = engine.changes("custom:watch", limit=1)
+    diff = engine.diff("custom:watch")
+    assert second.previous is not None and second.previous.label == first.version.label
+    assert second.counts == {"added": len(diff.added), "changed": len(diff.changed), "removed": len(diff.removed)}
+    assert [c.entity_id for c in second.changes["removed"]] == ["custom:watch:p-1"]
+    assert second.changes["removed"][0].caption.startswith("LUKASHENKA")
+    assert second.changes["changed"][0].fields == diff.changed[0].fields == ("record", "remarks")
+    # The first version is still readable by label.
+    assert engine.changes("custom:watch", first.version.label).counts["added"] == 3
+
+
+def test_rescreen_reads_only_what_changed_since_the_last_run(engine: Engine, fixtures: Path, tmp_path: Path) -> None:
+    engine.ingest([fixtures / "custom_list.csv"], source="custom:watch")
+    engine.ingest([_edited(fixtures, tmp_path)], source="custom:watch")
+    [pending] = engine.monitor.pending()
+    assert pending.since is None and len(pending.covers) == 2
+    # Never re-screened: every entity of the newest version counts as new.
+    assert sorted(e.id for e in engine.monitor.changed_entities(pending)) == [
+        "custom:watch:ac-1", "custom:watch:c-1", "custom:watch:v-1"]
+    with engine.store.write() as conn:
+        assert mark_done(conn, pending, RescreenRun("custom:watch", "x", 3, 0, 0, 0, 0.0), at=utc_now(), actor="t")
+        assert not mark_done(conn, pending, RescreenRun("custom:watch", "x", 3, 0, 0, 0, 0.0), at=utc_now(),
+                             actor="t")
+    assert engine.monitor.pending() == []
+    third = tmp_path / "third.csv"
+    third.write_text(_edited(fixtures, tmp_path).read_text().replace("OCEAN STAR", "OCEAN STAR II"))
+    engine.ingest([third], source="custom:watch")
+    [pending] = engine.monitor.pending()
+    assert [e.id for e in engine.monitor.changed_entities(pending)] == ["custom:watch:v-1"]
+    assert engine.monitor.changed_entities(pending)[0].caption == "OCEAN STAR II"
+
+
+@pytest.mark.realdata
+def test_recorded_changes_match_the_diff_on_real_sdn_snapshots(engine: Engine, data_dir: Path) -> None:
+    engine.ingest([data_dir / "ofac_sdn_2024-05-03_primary_only"], source="us-ofac-sdn")
+    engine.ingest([data_dir / "ofac_sdn" / "sdn.csv"], source="us-ofac-sdn")
+    recorded = engine.changes("us-ofac-sdn", limit=100_000)
+    diff = engine.diff("us-ofac-sdn")
+    for kind, expected in (("added", diff.added), ("changed", diff.changed), ("removed", diff.removed)):
+        assert recorded.counts[kind] == len(expected) > 0
+        assert [(c.entity_id, c.fields) for c in recorded.changes[kind]] == [(c.entity_id, c.fields)
+                                                                          for c in expected]
