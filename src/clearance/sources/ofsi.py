@@ -44,13 +44,13 @@ from clearance.sources.cells import (
     clean,
     countries,
     country_code,
-    dmy_date,
     enumerated,
     id_scheme,
     join_parts,
     language_code,
     latin_or_original,
     make_name,
+    slash_date,
     unique,
 )
 
@@ -115,7 +115,7 @@ def _start(file: Path, rows: Iterator[tuple[int, list[Any]]], where: Callable[[i
     label = _cell_text(first[0]) if first else None
     if label is None or label.lower() != "last updated" or len(first) < 2:
         raise ListFormatError(file, where(1, 0, None), f"first line starts {label!r}", "Last Updated,<dd/mm/yyyy>")
-    published = dmy_date(_cell_text(first[1]), file, where(1, 1, None))
+    published = slash_date(_cell_text(first[1]), file, where(1, 1, None))
     if published is None or len(published) != 10:
         raise ListFormatError(file, where(1, 1, None), "no full publication date", "Last Updated,<dd/mm/yyyy>")
     second = next(rows, None)
@@ -244,15 +244,15 @@ def _target(file: Path, source: str, group: str, rows: list[_Row]) -> Entity:
         raise ListFormatError(file, first.where("Group Type"), f"unknown Group Type {first.get('Group Type')!r}",
                               "Individual, Entity or Ship")
     properties: dict[str, list[str]] = {}
-    listed = [dmy_date(r.get("Listed On"), file, r.where("Listed On")) for r in rows]
+    listed = [slash_date(r.get("Listed On"), file, r.where("Listed On")) for r in rows]
     if any(d is None for d in listed):
         bad = next(r for r, d in zip(rows, listed, strict=True) if d is None)
         raise ListFormatError(file, bad.where("Listed On"), "Listed On empty", "dd/mm/yyyy")
     for row in rows:
         add_property(properties, "uk_date_designated",
-                     dmy_date(row.get("UK Sanctions List Date Designated"), file,
+                     slash_date(row.get("UK Sanctions List Date Designated"), file,
                               row.where("UK Sanctions List Date Designated")))
-    updated = sorted(d for r in rows if (d := dmy_date(r.get("Last Updated"), file, r.where("Last Updated"))))
+    updated = sorted(d for r in rows if (d := slash_date(r.get("Last Updated"), file, r.where("Last Updated"))))
     add_property(properties, "last_updated", *updated[-1:])
     entity = Entity(
         id=f"{source}:{group}",
@@ -308,7 +308,7 @@ def _people_facts(file: Path, rows: list[_Row], entity: Entity) -> None:
         birth = row.get("DOB")
         if birth:
             try:
-                entity.birth_dates.append(dmy_date(birth, file, row.where("DOB")) or "")
+                entity.birth_dates.append(slash_date(birth, file, row.where("DOB")) or "")
             except ListFormatError:
                 add_property(entity.properties, "birth_date_text", birth)  # not a date; kept as published
         entity.birth_places += _birth_places(row.get("Town of Birth"), row.get("Country of Birth"))
