@@ -38,8 +38,9 @@ def test_every_write_is_chained_and_verifies(engine: Engine, fixtures: Path) -> 
     created = engine.keys.create(Role.ANALYST, label="Ana", actor="admin@bank")
     engine.keys.revoke(created.key.id, actor="admin@bank")
     events = list(reversed(engine.audit.events()))
-    assert [e.kind for e in events] == ["list.ingested", "key.created", "key.revoked"]
+    assert [e.kind for e in events] == ["list.ingested", "rescreen", "key.created", "key.revoked"]
     assert all(e.actor == "admin@bank" for e in events)
+    assert events[1].payload["counterparties"] == 0  # nobody monitored yet: the run is recorded, nothing read
     assert events[0].payload["source"] == "custom:watch" and events[0].payload["added"] == 3
     assert events[0].prev_hash == "0" * 64
     for before, after in itertools.pairwise(events):
@@ -50,7 +51,7 @@ def test_every_write_is_chained_and_verifies(engine: Engine, fixtures: Path) -> 
                                     json.dumps(first.payload, sort_keys=True, ensure_ascii=False,
                                                separators=(",", ":")), first.prev_hash)
     check = engine.audit.verify()
-    assert check.ok and check.events == 3 and check.head_seq == 3 and check.head_hash == events[-1].hash
+    assert check.ok and check.events == 4 and check.head_seq == 4 and check.head_hash == events[-1].hash
 
 
 def test_a_failed_write_leaves_no_event(engine: Engine, fixtures: Path, tmp_path: Path) -> None:

@@ -5,24 +5,33 @@ Adapters (the CLI, the HTTP server) make one call here per request and format th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection
 
-from clearance.audit import AuditLog
-from clearance.decisions import Alerts, Counterparties, Keys, Records
-from clearance.decisions.monitor import Monitor, VersionChanges
+from clearance import index_cache
+from clearance.audit import AuditLog, utc_now
+from clearance.batch import screen_stream
+from clearance.decisions import Alerts, Counterparties, Counterparty, Keys, Records, StoredScreening
+from clearance.decisions.monitor import Monitor, RescreenRun, VersionChanges, mark_done
 from clearance.errors import NotFoundError
+from clearance.matching import DEFAULT_THRESHOLD
+from clearance.matching.index import ScreeningIndex
+from clearance.matching.screener import Screener
 from clearance.model import Diff, Entity, IngestResult, VersionInfo
+from clearance.model.screening import ListRef, Query, ScreenResult
 from clearance.settings import Settings
 from clearance.sources import open_list
 from clearance.store import Store
 
 # progress(task, done, total): task names what runs ("us-ofac-sdn"), total is None when unknown.
 ProgressFn = Callable[[str, int, int | None], None]
+MONITOR_LIMIT = 10  # hits kept per screening of a monitored counterparty
 
 
 @dataclass(frozen=True)
@@ -53,6 +62,8 @@ class Engine:
             settings = replace(settings, db=db)
         self.settings = settings
         self.store = Store(self.settings.db)
+        self._screener: tuple[str, Screener] | None = None  # (index key, screener)
+        self._screener_lock = threading.Lock()
         # Decisions and memory (clearance.decisions): each a small service over the store whose
         # writes go through the audit log; adapters call them as engine.keys.create(...) etc.
         self.audit = AuditLog(self.store)
@@ -72,8 +83,8 @@ class Engine:
         self.close()
 
     def warm(self) -> None:
-        """Make the first screening fast: build or load what screening needs now."""
-        self.lists()
+        """Build (or load from the cache) the screening index now, so the first screening is fast."""
+        self.screener()
 
     # -- lists ----------------------------------------------------------------------------
     def ingest(
@@ -100,7 +111,9 @@ class Engine:
                 if progress is not None:
                     progress(task, done, None)
 
-            def audit(conn: Connection, version: VersionInfo, counts: tuple[int, int, int], who: str = who) -> None:
+            def record_version(conn: Connection, version: VersionInfo, counts: tuple[int, int, int],
+                               who: str = who) -> None:
+                # Inside the ingest's transaction: what changed (for re-screening) and the audit event.
                 added, removed, changed = counts
                 self.monitor.record_changes(conn, version)
                 self.audit.append(conn, actor=who, kind="list.ingested", payload={
@@ -111,8 +124,10 @@ class Engine:
 
             results.append(
                 self.store.ingest(parsed.meta, parsed.entities, actor=who, origin=str(path), progress=report,
-                                  before_commit=audit)
+                                  before_commit=record_version)
             )
+        if any(r.created for r in results):
+            self.rescreen(actor=who)
         return results
 
     def lists(self) -> list[VersionInfo]:
@@ -176,3 +191,106 @@ class Engine:
             if entity_id.startswith(source + ":"):
                 return source
         raise NotFoundError(f"entity {entity_id!r} belongs to no loaded source")
+
+    # -- screening ------------------------------------------------------------------------
+    @property
+    def threshold(self) -> float:
+        """The match threshold: ``CLEARANCE_THRESHOLD`` if set, else the benchmarked default."""
+        return self.settings.threshold if self.settings.threshold is not None else DEFAULT_THRESHOLD
+
+    def screener(self) -> Screener:
+        """The screener over the newest version of every loaded list.
+
+        Its index is built once per set of list versions and kept in the cache folder, so the
+        next process loads it instead of building it (``screener.startup`` says which, and how
+        long it took).
+        """
+        versions = self.lists()
+        key = index_cache.index_key(versions)
+        if self._screener is not None and self._screener[0] == key:
+            return self._screener[1]
+        with self._screener_lock:  # one build at a time when server threads all ask at start-up
+            if self._screener is not None and self._screener[0] == key:
+                return self._screener[1]
+            return self._build_screener(versions, key)
+
+    def _build_screener(self, versions: list[VersionInfo], key: str) -> Screener:
+        started = time.perf_counter()
+        path = index_cache.index_path(self.settings, key)
+        index = index_cache.load(path)
+        origin = "cache"
+        if index is None:
+            refs = tuple(ListRef(v.source, v.label) for v in versions)
+            index = ScreeningIndex.build(self.store.iter_entities(v.id for v in versions), refs)
+            index_cache.save(path, index)
+            origin = "built"
+        screener = Screener(index, self.threshold)
+        screener.startup = (origin, time.perf_counter() - started)
+        self._screener = (key, screener)
+        return screener
+
+    def screen(self, query: Query, *, threshold: float | None = None, limit: int = 10) -> ScreenResult:
+        """Screen one name (with optional type, birth date, country, identifiers) against the lists."""
+        return self.screener().screen(query, threshold=threshold, limit=limit)
+
+    def screen_many(
+        self,
+        queries: Iterable[Query],
+        *,
+        threshold: float | None = None,
+        limit: int = 10,
+        workers: int = 1,
+    ) -> Iterator[ScreenResult]:
+        """Screen queries in input order, streaming, on ``workers`` processes."""
+        return screen_stream(self.screener(), queries, threshold=threshold, limit=limit, workers=workers)
+
+    # -- decisions: recorded screenings, monitored counterparties, re-screening ---------------------
+    def screen_and_record(self, queries: Sequence[Query], *, actor: str, origin: str = "api",
+                          threshold: float | None = None, limit: int = 10) -> list[StoredScreening]:
+        """Screen each query and store it (input, output, list versions, who, when) with its audit event."""
+        results = [self.screen(query, threshold=threshold, limit=limit) for query in queries]
+        return self.records.save_screenings(results, actor=actor, origin=origin)
+
+    def save_counterparty(self, counterparty: Counterparty, *,
+                          actor: str) -> tuple[Counterparty, bool, StoredScreening | None]:
+        """Create or replace a monitored counterparty and screen it now against every list:
+        (stored, created, the screening). Hits at or above the threshold open alerts."""
+        result = self.screen(counterparty.to_query(), limit=MONITOR_LIMIT) if counterparty.monitored else None
+        with self.audit.transaction() as conn:
+            stored, created = self.counterparties.put(conn, counterparty, actor=actor)
+            screening = None
+            if result is not None:
+                screening = self.records.save_screening(conn, result, actor=actor, origin="monitor",
+                                                        counterparty_id=stored.id, subject_name=stored.name)
+        return stored, created, screening
+
+    def rescreen(self, *, actor: str | None = None) -> list[RescreenRun]:
+        """Re-screen every monitored counterparty against what changed in each list since the last
+        run (added and changed entities only); hits open alerts. Runs after every ingest."""
+        who = actor or self.settings.actor_name
+        runs: list[RescreenRun] = []
+        for pending in self.monitor.pending():
+            started = time.perf_counter()
+            monitored = self.counterparties.find(monitored_only=True)
+            entities = self.monitor.changed_entities(pending) if monitored else []
+            hits: list[tuple[Counterparty, ScreenResult]] = []
+            if entities:
+                refs = (ListRef(pending.version.source, pending.version.label),)
+                screener = Screener(ScreeningIndex.build(entities, refs), self.threshold)
+                for counterparty in monitored:
+                    result = screener.screen(counterparty.to_query(), limit=MONITOR_LIMIT)
+                    if result.matches:
+                        hits.append((counterparty, result))
+            with self.audit.transaction() as conn:
+                if self.monitor.is_done(conn, pending.version.id):
+                    continue  # another process re-screened this version meanwhile
+                saved = [self.records.save_screening(conn, result, actor=who, origin="rescreen",
+                                                     counterparty_id=cp.id, subject_name=cp.name)
+                         for cp, result in hits]
+                opened = sum(1 for s in saved for a in s.result["alerts"] if a["action"] in ("opened", "reopened"))
+                run = RescreenRun(pending.version.source, pending.version.label, len(entities), len(monitored),
+                                  len(hits), opened, time.perf_counter() - started)
+                mark_done(conn, pending, run, at=utc_now(), actor=who)
+                self.audit.append(conn, actor=who, kind="rescreen", payload=run.to_dict())
+            runs.append(run)
+        return runs

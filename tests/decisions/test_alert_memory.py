@@ -85,20 +85,26 @@ def test_false_positive_suppresses_until_the_record_changes(watched: Engine, fix
     assert again["action"] == "suppressed" and again["alert_id"] == alert_id
     assert watched.alerts.find(status="open") == []
 
-    # A new list version changes the listed record: the judgement no longer covers it.
+    # A new list version changes the listed record: the judgement no longer covers it. The ingest
+    # re-screens the monitored counterparties against the changed entity (with the real matcher)
+    # and that reopens the alert.
     changed = tmp_path / "watch.csv"
     changed.write_text((fixtures / "custom_list.csv").read_text().replace(
         "Aleksandr Lukashenko;Александр Лукашенко", "Aleksandr Lukashenko;Александр Лукашенко;Alexander Lukashenko"))
-    assert watched.ingest([changed], source="custom:watch")[0].changed == 1
-    [reopened] = screen_cp(watched, cp, hit(LUKASHENKA, 0.9))
-    assert reopened == {"entity_id": LUKASHENKA, "alert_id": alert_id, "action": "reopened", "status": "open"}
+    assert watched.ingest([changed], source="custom:watch", actor="nightly-update")[0].changed == 1
     alert = watched.alerts.get(alert_id)
     assert alert.status is AlertStatus.OPEN and alert.record_hash != decided.record_hash
-    assert alert.events[-1].action == "reopened" and "changed since it was judged false_positive" in (
-        alert.events[-1].reason or "")
+    assert alert.events[-1].action == "reopened" and alert.events[-1].actor == "nightly-update"
+    assert "changed since it was judged false_positive" in (alert.events[-1].reason or "")
+    rescreen = watched.records.screening(alert.screening_id or 0)
+    assert rescreen.origin == "rescreen" and rescreen.result["alerts"][0]["action"] == "reopened"
+    # Screened again: the reopened alert is only refreshed, not duplicated.
+    [again] = screen_cp(watched, cp, hit(LUKASHENKA, 0.9))
+    assert again == {"entity_id": LUKASHENKA, "alert_id": alert_id, "action": "refreshed", "status": "open"}
     # The audit log holds the whole story, and it verifies.
     kinds = [e.kind for e in reversed(watched.audit.events(limit=100))]
-    assert kinds.count("alert.decided") == 1 and kinds.count("screening") == 3 and watched.audit.verify().ok
+    assert kinds.count("alert.decided") == 1 and kinds.count("screening") == 4 and "rescreen" in kinds
+    assert watched.audit.verify().ok
 
 
 def test_true_match_is_remembered_too(watched: Engine) -> None:

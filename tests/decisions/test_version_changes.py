@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from clearance.audit import utc_now
-from clearance.decisions.monitor import RescreenRun, mark_done
+from sqlalchemy import text
+
+from clearance.decisions import Counterparty
 from clearance.engine import Engine
 
 
@@ -38,24 +39,30 @@ def test_recorded_changes_equal_the_diff(engine: Engine, fixtures: Path, tmp_pat
 
 
 def test_rescreen_reads_only_what_changed_since_the_last_run(engine: Engine, fixtures: Path, tmp_path: Path) -> None:
+    def last_run() -> dict[str, object]:
+        return engine.audit.events(limit=1, kind="rescreen")[0].payload
+
     engine.ingest([fixtures / "custom_list.csv"], source="custom:watch")
-    engine.ingest([_edited(fixtures, tmp_path)], source="custom:watch")
-    [pending] = engine.monitor.pending()
-    assert pending.since is None and len(pending.covers) == 2
-    # Never re-screened: every entity of the newest version counts as new.
-    assert sorted(e.id for e in engine.monitor.changed_entities(pending)) == [
-        "custom:watch:ac-1", "custom:watch:c-1", "custom:watch:v-1"]
-    with engine.store.write() as conn:
-        assert mark_done(conn, pending, RescreenRun("custom:watch", "x", 3, 0, 0, 0, 0.0), at=utc_now(), actor="t")
-        assert not mark_done(conn, pending, RescreenRun("custom:watch", "x", 3, 0, 0, 0, 0.0), at=utc_now(),
-                             actor="t")
-    assert engine.monitor.pending() == []
+    assert last_run()["counterparties"] == 0 and last_run()["entities"] == 0  # nobody monitored: nothing read
+    cp = Counterparty.from_input("CUST-1", {"name": "Ocean Star", "type": "vessel"})
+    engine.save_counterparty(cp, actor="ana")
+    engine.ingest([_edited(fixtures, tmp_path)], source="custom:watch")  # v-1 added, c-1 changed, p-1 removed
+    assert last_run()["entities"] == 2 and last_run()["counterparties"] == 1
     third = tmp_path / "third.csv"
     third.write_text(_edited(fixtures, tmp_path).read_text().replace("OCEAN STAR", "OCEAN STAR II"))
     engine.ingest([third], source="custom:watch")
+    assert last_run()["entities"] == 1 and last_run()["hits"] == 1  # OCEAN STAR II still hits Ocean Star
+    assert engine.monitor.pending() == []
+
+    # Two versions not yet re-screened (say the process died before): one run covers both.
+    with engine.store.write() as conn:
+        conn.execute(text("DELETE FROM rescreen_runs WHERE version_id IN (2, 3)"))
     [pending] = engine.monitor.pending()
-    assert [e.id for e in engine.monitor.changed_entities(pending)] == ["custom:watch:v-1"]
-    assert engine.monitor.changed_entities(pending)[0].caption == "OCEAN STAR II"
+    assert pending.since == 1 and pending.covers == (2, 3)
+    assert sorted(e.id for e in engine.monitor.changed_entities(pending)) == ["custom:watch:c-1", "custom:watch:v-1"]
+    [run] = engine.rescreen(actor="recovery")
+    assert run.entities == 2 and run.counterparties == 1 and engine.monitor.pending() == []
+    assert engine.rescreen() == []
 
 
 @pytest.mark.realdata

@@ -145,6 +145,11 @@ class Monitor:
         return VersionChanges(version, previous, counts, pages)
 
     # -- re-screening ------------------------------------------------------------------------------
+    @staticmethod
+    def is_done(conn: Connection, version_id: int) -> bool:
+        return conn.execute(select(rescreen_runs.c.version_id).where(rescreen_runs.c.version_id == version_id)
+                            ).first() is not None
+
     def pending(self) -> list[PendingRescreen]:
         """One entry per source whose newest version has not been re-screened against."""
         with self.store.read() as conn:
@@ -219,8 +224,7 @@ def _compare_versions(conn: Connection, pending: PendingRescreen) -> list[Entity
 
 def mark_done(conn: Connection, pending: PendingRescreen, run: RescreenRun, *, at: str, actor: str) -> bool:
     """Record the run for every version it covers; False if another process recorded it first."""
-    if conn.execute(select(rescreen_runs.c.version_id).where(rescreen_runs.c.version_id == pending.version.id)
-                    ).first() is not None:
+    if Monitor.is_done(conn, pending.version.id):
         return False
     conn.execute(rescreen_runs.insert(), [
         {"version_id": version_id, "at": at, "actor": actor, "entities": run.entities,
