@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -99,8 +100,8 @@ def _error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         fields = []
-        for err in exc.errors():
-            location = [str(p) for p in err.get("loc", ())]
+        for err in _without_union_branches(list(exc.errors())):
+            location = [str(p) for p in err.get("loc", ()) if not _UNION_TAG.match(str(p))]
             fields.append({"field": ".".join(location[1:]) or ".".join(location), "in": location[0] if location else "",
                            "problem": err.get("msg", "invalid")})
         detail = "; ".join(f"{f['field'] or f['in']}: {f['problem']}" for f in fields) or "invalid request"
@@ -118,6 +119,24 @@ def _error_handlers(app: FastAPI) -> None:
         # A bug: logged with its traceback, answered without internals.
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return JSONResponse(error_body("internal", "internal error; it was logged"), status_code=500)
+
+
+# pydantic names the member of a union a value failed (``QueryIn``, ``list[QueryIn]``) in the error
+# location; our field names are lower case, so a capitalised element is such a tag.
+_UNION_TAG = re.compile(r"^(list\[)?[A-Z]\w*\]?$")
+
+
+def _without_union_branches(errors: list[Any]) -> list[Any]:
+    """For a body that may be one object or a list of them, report only the branch the input took:
+    the errors inside it, not "should be a valid list" from the other one."""
+    tagged = [e for e in errors if len(e.get("loc", ())) >= 2 and _UNION_TAG.match(str(e["loc"][1]))]
+    if not tagged:
+        return errors
+    inside = [e for e in tagged if len(e["loc"]) > 2]
+    if inside:
+        return [e for e in errors if e not in tagged] + inside
+    return [e for e in errors if e not in tagged] + [
+        {"loc": ("body",), "msg": "expected a JSON object, or a list of JSON objects"}]
 
 
 class BodyLimit:
