@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
@@ -52,6 +52,12 @@ _LOCODE = re.compile(r"^[A-Z]{2}[A-Z2-9]{3}$")
 _PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
 
 T = TypeVar("T")
+
+
+def subdivision_country(code: str) -> str | None:
+    """The country of an ISO 3166-2 subdivision code (``UA-43`` -> ``UA``), None when the code is unknown."""
+    found = pycountry.subdivisions.get(code=code.upper())  # type: ignore[no-untyped-call]
+    return None if found is None else str(found.country_code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,14 +291,14 @@ class _Reader:
         text = self.text(value, path)
         if text is None:
             return None
-        found = pycountry.subdivisions.get(code=text.upper())
+        found = subdivision_country(text)
         if found is None:
             self.fail(path, f"unknown subdivision {text!r}", "an ISO 3166-2 code such as UA-43")
             return None
-        if country is not None and found.country_code != country:
+        if country is not None and found != country:
             self.fail(path, f"{text!r} is not a subdivision of {country}", f"a code starting {country}-")
             return None
-        return str(found.code)
+        return text.upper()
 
     def airport(self, value: Any, path: str) -> str | None:
         text = self.text(value, path)

@@ -8,6 +8,7 @@ say which facts are missing. A rule whose condition is unknown yields REVIEW if 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -101,6 +102,13 @@ def _zone_membership(zone: Zone, place: Place) -> Tri:
         return Tri(None, f"{where} is in {place.subdivision}, only partly in {zone.name}: the exact location "
                          "decides (a subdivision code alone is not enough)")
     zone_countries = {code[:2] for code in zone.subdivisions + zone.partial_subdivisions}
+    candidates = set(place.airport.subdivision_candidates) if place.airport is not None else set()
+    if place.subdivision is None and candidates:
+        inside = candidates & set(zone.subdivisions + zone.partial_subdivisions)
+        if not inside:
+            return Tri(False, "")
+        return Tri(None, f"{where} is in {' or '.join(sorted(candidates))} (the data does not say which); "
+                         f"{zone.name} covers {', '.join(sorted(inside))}")
     if place.subdivision is None and place.country in zone_countries:
         return Tri(None, f"{where} is in {place.country} but its subdivision is unknown; {zone.name} covers "
                          "part of that country")
@@ -143,9 +151,12 @@ def destination_places(facts: Facts) -> list[Place]:
 
 
 def origin_places(facts: Facts) -> list[Place]:
+    """Where the goods leave from: the route's origin or first leg; failing those, the exporter's country."""
     firsts = [p for p in facts.places if p.role == "from"]
     legs = [p for p in facts.places if p.role == "leg"]
-    return firsts + legs[:1]
+    if firsts or legs:
+        return firsts + legs[:1]
+    return [p for p in facts.places if p.role == "party" and facts.nodes[p.path].role == "exporter"]
 
 
 def item_test(test: ItemTest, item: ItemFacts) -> Tri:
@@ -154,11 +165,14 @@ def item_test(test: ItemTest, item: ItemFacts) -> Tri:
         s = item.subject_to_ear
         checks.append(s if s.value is None else Tri(s.value == test.subject_to_ear, s.why))
     if test.control_levels is not None:
-        if item.control_level is None or item.control_certainty is Certainty.UNVERIFIED:
+        wanted = set(test.control_levels)
+        if not item.possible_levels & wanted:
+            checks.append(Tri(False, f"{item.label}: {item.control_why}"))
+        elif item.possible_levels <= wanted:
+            checks.append(Tri(True, f"{item.label}: {item.control_why}"))
+        else:
             checks.append(Tri(None, f"{item.label}: {item.control_why}"
                                     + (" (unverified)" if item.control_level else "")))
-        else:
-            checks.append(Tri(item.control_level in test.control_levels, f"{item.label}: {item.control_why}"))
     if test.eccn_prefixes is not None:
         eccn = item.item.eccn
         checks.append(Tri(None, f"{item.label}: ECCN not given") if eccn is None else
@@ -256,7 +270,7 @@ def _aircraft_tests(cond: Conditions, ctx: Context) -> list[Tri]:
 def _crosses(pairs: tuple[tuple[str, str], ...], ctx: Context) -> Tri:
     seq = ctx.facts.route_sequence
     tests = []
-    for a, b in zip(seq, seq[1:], strict=False):
+    for a, b in itertools.pairwise(seq):
         if a.country is None or b.country is None:
             tests.append(Tri(None, f"the country of {a.path if a.country is None else b.path} is unknown"))
         elif (a.country, b.country) in pairs:
@@ -270,7 +284,7 @@ def test(cond: Conditions, ctx: Context) -> Tri:
     tx = facts.tx
     tests: list[Tri] = []
     if cond.kinds is not None:
-        tests.append(Tri(tx.kind in cond.kinds, f"a {tx.kind}"))
+        tests.append(Tri(tx.kind in cond.kinds, f"kind {tx.kind}"))
     if cond.activities is not None:
         tests.append(_choice(cond.activities, facts.activity, "activity"))
     if cond.purposes is not None:
@@ -290,8 +304,12 @@ def test(cond: Conditions, ctx: Context) -> Tri:
         tests.append(negate(places_test(cond.not_places, facts.places, ctx)))
     if cond.destination is not None:
         dest = destination_places(facts)
-        tests.append(places_test(cond.destination, dest, ctx) if dest else
-                     Tri(None, "the destination is not given"))
+        if dest:
+            tests.append(places_test(cond.destination, dest, ctx))
+        elif tx.kind in ("export", "shipment"):
+            tests.append(Tri(None, "the destination is not given"))
+        else:
+            tests.append(Tri(False, "no destination is given"))
     if cond.shipped_from is not None:
         origins = origin_places(facts)
         codes = ctx.countries(cond.shipped_from)

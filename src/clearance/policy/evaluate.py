@@ -125,10 +125,14 @@ class Evaluator:
         state = blocked_state(facts, ListingIndex(j, self.packs, versions), facts.day)
         prohibitions = self._blocks(facts, state) + self._rules(j, ctx)
         notes = [Reason(rule, text + ".", None, certainty, sources) for rule, text, certainty, sources in state.notes]
+        for node in facts.nodes.values():  # owners are not parties, but their listings explain the blocks
+            if not node.participant:
+                notes += [Reason(b.rule, f"Owner {b.text}.", b.legal_basis, b.certainty, b.sources)
+                          for b in state.of(node.key)]
         authorized: list[tuple[Authorization | License, str]] = []
         for p in prohibitions:
             self._authorize(j, p, facts, ctx, state, authorized)
-        return self._decide(prohibitions, authorized, [nexus_reason] + notes,
+        return self._decide(prohibitions, authorized, [nexus_reason, *notes],
                             found_nexus.startswith(ASSUMED))
 
     def _blocks(self, facts: Facts, state: BlockState) -> list[Prohibition]:

@@ -108,6 +108,7 @@ class ItemFacts:
     control_why: str
     control_certainty: Certainty
     for_transaction_aircraft: bool | None  # None: item names no aircraft
+    possible_levels: frozenset[str] = frozenset({"EAR99", "AT_ONLY", "CONTROLLED"})  # what it may be at most
 
     @property
     def label(self) -> str:
@@ -278,7 +279,8 @@ class FactBuilder:
                 places.append(place)
                 sequence.append(place)
         if tx.destination is not None:
-            places.append(Place("destination", "destination", "destination", tx.destination.country,
+            label = tx.destination.subdivision or tx.destination.country or "unknown"
+            places.append(Place("destination", "destination", label, tx.destination.country,
                                 tx.destination.subdivision))
         for node in nodes.values():
             if node.participant and node.country:
@@ -320,10 +322,15 @@ class FactBuilder:
                 level, why, certainty = "AT_ONLY", f"{eccn}: {known[0]} is controlled for AT only", known[1]
             else:
                 why = f"the reasons for control of {eccn} are not given"
+        possible = frozenset({"EAR99", "AT_ONLY", "CONTROLLED"})
+        if eccn is not None:
+            possible = frozenset({"EAR99"}) if eccn == "EAR99" else frozenset({"AT_ONLY", "CONTROLLED"})
+        if level is not None and certainty is not Certainty.UNVERIFIED:
+            possible = frozenset({level})
         for_aircraft = None
         if item.for_aircraft is not None:
             for_aircraft = aircraft is not None and aircraft.key == identifier_key(item.for_aircraft,
                                                                                    IdScheme.TAIL_NUMBER)
         return ItemFacts(index, item, self._ear_status(item.subject_to_ear, item.eccn, item.origin,
                                                        item.us_content_pct, "item"),
-                         level, why, certainty, for_aircraft)
+                         level, why, certainty, for_aircraft, possible)

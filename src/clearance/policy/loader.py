@@ -18,7 +18,7 @@ import pycountry
 
 from clearance.errors import PackError
 from clearance.model.entity import EntityType, IdScheme
-from clearance.model.transaction import ACTIVITIES, KINDS, MODES, PERSON_FLAGS, PURPOSES
+from clearance.model.transaction import ACTIVITIES, KINDS, MODES, PERSON_FLAGS, PURPOSES, subdivision_country
 from clearance.model.verdict import Certainty, Outcome
 from clearance.policy.schema import (
     CONTROL_LEVELS,
@@ -235,7 +235,7 @@ def _country_problem(code: str) -> str | None:
 
 
 def _subdivision_problem(code: str) -> str | None:
-    return None if pycountry.subdivisions.get(code=code) is not None else (
+    return None if subdivision_country(code) is not None else (
         f"unknown subdivision {code!r} (expected an ISO 3166-2 code such as UA-43)")
 
 

@@ -18,6 +18,7 @@ from clearance.policy.facts import Facts
 from clearance.policy.schema import Jurisdiction
 
 ESTABLISHED, ASSUMED, NONE = "established", "assumed", "none"
+_PERSON = {"us_person": "a US person", "eu_person": "an EU person", "uk_person": "a UK person"}
 
 
 def nexus(jurisdiction: Jurisdiction, facts: Facts, countries: Callable[[tuple[str, ...]], frozenset[str]]) -> str:
@@ -31,7 +32,7 @@ def nexus(jurisdiction: Jurisdiction, facts: Facts, countries: Callable[[tuple[s
     for node in participants:
         value = node.flags.get(flag) if flag else None
         if value is True:
-            grounds.append(f"{node.label} is a {flag.replace('_', ' ') if flag else 'person'}")
+            grounds.append(f"{node.label} is {_PERSON.get(flag or '', 'a person')}")
         elif value is None and node.country in territory:
             grounds.append(f"{node.label} is established in {node.country}")
     roles = ("from", "to", "via", "leg", "destination") + (("fir",) if jurisdiction.airspace else ())
@@ -46,8 +47,8 @@ def nexus(jurisdiction: Jurisdiction, facts: Facts, countries: Callable[[tuple[s
     if grounds:
         return f"{ESTABLISHED}: " + "; ".join(dict.fromkeys(grounds))
     if participants and flag and all(node.flags.get(flag) is False for node in participants):
-        return f"{NONE}: every party is stated not to be a {flag.replace('_', ' ')} and no place or currency " \
-               f"ties the event to {jurisdiction.name}"
+        return f"{NONE}: every party is stated not to be {_PERSON.get(flag, 'a person')} and no place or " \
+               f"currency ties the event to {jurisdiction.name}"
     return f"{ASSUMED}: nothing in the transaction says whether {jurisdiction.name} persons take part; " \
            "evaluated as if one does"
 

@@ -41,6 +41,7 @@ class AirportInfo:
     source: str  # "airportsdata 20260905" or "override (airport_overrides.yml)"
     claimed_by: str | None = None  # a state claiming the territory (contested: RU for Crimea)
     recorded: str | None = None  # what the dataset said when the override replaced it
+    subdivision_candidates: tuple[str, ...] = ()  # when the name fits several (Kyiv: UA-30 or UA-32)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -55,6 +56,7 @@ class AirportInfo:
             "source": self.source,
             "claimed_by": self.claimed_by,
             "recorded": self.recorded,
+            "subdivision_candidates": list(self.subdivision_candidates),
         }
 
 
@@ -78,21 +80,25 @@ class SubdivisionNames:
         return table
 
     def code(self, country: str, name: str | None) -> str | None:
+        found = self.candidates(country, name)
+        return found[0] if len(found) == 1 else None
+
+    def candidates(self, country: str, name: str | None) -> tuple[str, ...]:
+        """Every subdivision the name may mean: one when it is unambiguous, none when it fits nothing."""
         if not name:
-            return None
+            return ()
         wanted = _fold(name)
         if not wanted:
-            return None
+            return ()
         if wanted in self.extra.get(country, {}):
-            return self.extra[country][wanted]
+            return (self.extra[country][wanted],)
         candidates = self._by_country.get(country, [])
         exact = {code for folded, code in candidates if folded == wanted}
         near = {
             code for folded, code in candidates
             if min(len(folded), len(wanted)) >= 4 and (folded.startswith(wanted) or wanted.startswith(folded))
         }
-        found = exact | near
-        return found.pop() if len(found) == 1 else None
+        return tuple(sorted(exact)) if len(exact) == 1 and not near - exact else tuple(sorted(exact | near))
 
 
 def _package_version() -> str:
@@ -177,6 +183,7 @@ class AirportIndex:
             return None
         country = str(record.get("country") or "")
         subd = str(record.get("subd") or "") or None
+        candidates = self.subdivisions.candidates(country, subd)
         return AirportInfo(
             code=wanted,
             icao=str(record.get("icao") or "") or None,
@@ -184,9 +191,10 @@ class AirportIndex:
             name=str(record.get("name") or wanted),
             city=str(record.get("city") or "") or None,
             country=country,
-            subdivision=self.subdivisions.code(country, subd),
+            subdivision=candidates[0] if len(candidates) == 1 else None,
             subdivision_name=subd,
             source=self.source,
+            subdivision_candidates=candidates if len(candidates) > 1 else (),
         )
 
     def exists(self, code: str) -> bool:
