@@ -22,6 +22,7 @@ from clearance.policy import (
     PolicySet,
     airport_report,
     builtin_pack_dirs,
+    load_packs,
     pack_entities,
     user_pack_dirs,
 )
@@ -172,9 +173,7 @@ class Engine:
             names = [str(p) for p in packs or () if not (Path(p) / "pack.yml").is_file()]
             folders = [p for p in packs or () if (Path(p) / "pack.yml").is_file()]
             chosen = installed.select(names).packs if names or not folders else []
-            if folders:
-                chosen = chosen + PolicySet.load(folders, self.airports().exists).packs
-            policy = PolicySet(chosen)
+            policy = PolicySet(chosen + load_packs(folders, self.airports().exists))
             for pack in policy.packs:
                 meta, entities = pack_entities(pack)
                 self.store.ingest(meta, entities, actor="clearance:packs", origin=pack.path)

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 from rich.markup import escape
+from rich.table import Table
 
 from clearance.cli.options import json_option, with_engine
 from clearance.cli.output import emit_json, out_console, table
@@ -36,8 +37,15 @@ def _print_verdict(verdict: Verdict) -> None:
     for finding in verdict.operational:
         rows.append(("operational", finding.outcome, finding.rule, "non-legal"))
     packs = ", ".join(f"{p.name} {p.version}" for p in verdict.packs)
-    table(f"Verdict on {verdict.date} (packs: {packs})", ["jurisdiction", "outcome", "deciding rule", "nexus"], rows)
+    summary = Table(title=f"Verdict on {verdict.date} (packs: {packs})", header_style="bold")
+    for column in ("jurisdiction", "outcome"):  # these two never wrap: they are what a reader scans
+        summary.add_column(column, no_wrap=True)
+    for column in ("deciding rule", "nexus"):
+        summary.add_column(column, overflow="fold")
+    for row in rows:
+        summary.add_row(*(escape(str(v)) for v in row))
     console = out_console()
+    console.print(summary)
 
     def line(text: str, heading: str | None = None) -> None:
         bold = f"[bold]{escape(heading)}[/] " if heading else ""

@@ -5,7 +5,7 @@ a screening function and the loaded list versions; it returns a :class:`~clearan
 """
 
 from clearance.policy.loader import load_pack
-from clearance.policy.packset import PolicySet, builtin_pack_dirs, pack_entities, user_pack_dirs
+from clearance.policy.packset import PolicySet, builtin_pack_dirs, load_packs, pack_entities, user_pack_dirs
 from clearance.policy.reference.airports import AirportIndex, AirportInfo
 from clearance.policy.report import AirportReport, airport_report
 from clearance.policy.schema import Pack
@@ -19,6 +19,7 @@ __all__ = [
     "airport_report",
     "builtin_pack_dirs",
     "load_pack",
+    "load_packs",
     "pack_entities",
     "user_pack_dirs",
 ]

@@ -72,17 +72,7 @@ class PolicySet:
 
     @classmethod
     def load(cls, folders: Iterable[str | Path], airport_exists: Callable[[str], bool] | None = None) -> PolicySet:
-        """Load every folder; the errors of all packs are reported together."""
-        packs: list[Pack] = []
-        errors: list[str] = []
-        for folder in folders:
-            try:
-                packs.append(load_pack(folder, airport_exists))
-            except PackError as exc:
-                errors.extend(exc.errors)
-        if errors:
-            raise PackError(errors)
-        return cls(packs)
+        return cls(load_packs(folders, airport_exists))
 
     def select(self, wanted: Sequence[str] | None) -> PolicySet:
         if not wanted:
@@ -116,6 +106,20 @@ class PolicySet:
             verdicts=verdicts,
             operational=tuple(findings),
         )
+
+
+def load_packs(folders: Iterable[str | Path], airport_exists: Callable[[str], bool] | None = None) -> list[Pack]:
+    """Load every folder; the errors of all packs are reported together."""
+    packs: list[Pack] = []
+    errors: list[str] = []
+    for folder in folders:
+        try:
+            packs.append(load_pack(folder, airport_exists))
+        except PackError as exc:
+            errors.extend(exc.errors)
+    if errors:
+        raise PackError(errors)
+    return packs
 
 
 def pack_entities(pack: Pack) -> tuple[ListMeta, list[Entity]]:

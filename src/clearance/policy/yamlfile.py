@@ -77,4 +77,7 @@ def _convert(loader: yaml.SafeLoader, node: yaml.Node, path: Path, errors: list[
         items.line = node.start_mark.line + 1
         items.item_lines = [item.start_mark.line + 1 for item in node.value]
         return items
-    return loader.construct_object(node, deep=True)
+    try:
+        return loader.construct_object(node, deep=True)
+    except ValueError:  # e.g. a timestamp like 2024-02-30: keep the text, the pack reader reports it
+        return node.value
