@@ -26,8 +26,9 @@ def test_a_complete_transaction_parses() -> None:
     tx = Transaction.from_dict({
         "kind": "export",
         "date": "2025-10-01",
-        "parties": [{"role": "consignee", "name": "Belavia", "country": "BLR", "identifiers": {"registration": "600390798"},
-                     "us_person": False, "owners": [{"name": "State", "share": "100%"}]}],
+        "parties": [{"role": "consignee", "name": "Belavia", "country": "BLR",
+                     "identifiers": {"registration": "600390798"}, "us_person": False,
+                     "owners": [{"name": "State", "share": "100%"}]}],
         "aircraft": {"registration": "EW-455PA", "eccn": "9a991.B", "us_content_pct": 40},
         "items": [{"eccn": "9A991.d", "reasons_for_control": ["at"], "hs": "8807.30", "origin": "US"}],
         "destination": {"subdivision": "BY-HM"},

@@ -5,14 +5,21 @@ Adapters (the CLI, the HTTP server) make one call here per request and format th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from clearance import index_cache
+from clearance.batch import screen_stream
 from clearance.errors import NotFoundError, TransactionError
+from clearance.matching import DEFAULT_THRESHOLD
+from clearance.matching.index import ScreeningIndex
+from clearance.matching.screener import Screener
 from clearance.model import Diff, Entity, IngestResult, VersionInfo
+from clearance.model.screening import ListRef, Query, ScreenResult
 from clearance.model.transaction import Transaction
 from clearance.model.verdict import Verdict
 from clearance.policy import (
@@ -62,6 +69,7 @@ class Engine:
             settings = replace(settings, db=db)
         self.settings = settings
         self.store = Store(self.settings.db)
+        self._screener: tuple[str, Screener] | None = None  # (index key, screener)
         self._policies: dict[tuple[str, ...], PolicySet] = {}
         self._airports: AirportIndex | None = None
 
@@ -156,6 +164,52 @@ class Engine:
                 return source
         raise NotFoundError(f"entity {entity_id!r} belongs to no loaded source")
 
+    # -- screening ------------------------------------------------------------------------
+    @property
+    def threshold(self) -> float:
+        """The match threshold: ``CLEARANCE_THRESHOLD`` if set, else the benchmarked default."""
+        return self.settings.threshold if self.settings.threshold is not None else DEFAULT_THRESHOLD
+
+    def screener(self) -> Screener:
+        """The screener over the newest version of every loaded list.
+
+        Its index is built once per set of list versions and kept in the cache folder, so the
+        next process loads it instead of building it (``screener.startup`` says which, and how
+        long it took).
+        """
+        versions = self.lists()
+        key = index_cache.index_key(versions)
+        if self._screener is not None and self._screener[0] == key:
+            return self._screener[1]
+        started = time.perf_counter()
+        path = index_cache.index_path(self.settings, key)
+        index = index_cache.load(path)
+        origin = "cache"
+        if index is None:
+            refs = tuple(ListRef(v.source, v.label) for v in versions)
+            index = ScreeningIndex.build(self.store.iter_entities(v.id for v in versions), refs)
+            index_cache.save(path, index)
+            origin = "built"
+        screener = Screener(index, self.threshold)
+        screener.startup = (origin, time.perf_counter() - started)
+        self._screener = (key, screener)
+        return screener
+
+    def screen(self, query: Query, *, threshold: float | None = None, limit: int = 10) -> ScreenResult:
+        """Screen one name (with optional type, birth date, country, identifiers) against the lists."""
+        return self.screener().screen(query, threshold=threshold, limit=limit)
+
+    def screen_many(
+        self,
+        queries: Iterable[Query],
+        *,
+        threshold: float | None = None,
+        limit: int = 10,
+        workers: int = 1,
+    ) -> Iterator[ScreenResult]:
+        """Screen queries in input order, streaming, on ``workers`` processes."""
+        return screen_stream(self.screener(), queries, threshold=threshold, limit=limit, workers=workers)
+
     # -- policy ---------------------------------------------------------------------------
     def airports(self) -> AirportIndex:
         if self._airports is None:
@@ -191,10 +245,7 @@ class Engine:
         day = _as_date(at) if at is not None else tx.date or datetime.now(UTC).date()
         policy = self.policy(packs)
         versions = {v.source: v for v in self.lists() if not v.source.startswith("pack:")}
-        # Engine.screen comes with the matching work; until then parties resolve by identifiers and
-        # exact names against the packs only.
-        screen = getattr(self, "screen", None)
-        return policy.check(tx, day, self.airports(), screen=screen,
+        return policy.check(tx, day, self.airports(), screen=self.screen,
                             entity=lambda entity_id: self.store.entity(entity_id)[0], versions=versions)
 
     def airport(self, code: str, at: date | str | None = None) -> AirportReport:
