@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +18,27 @@ from sqlalchemy import Connection
 from clearance import index_cache
 from clearance.audit import AuditLog, utc_now
 from clearance.batch import screen_stream
-from clearance.decisions import Alerts, Counterparties, Counterparty, Keys, Records, StoredScreening
+from clearance.decisions import Alerts, Counterparties, Counterparty, Keys, Records, StoredCheck, StoredScreening
 from clearance.decisions.monitor import Monitor, RescreenRun, VersionChanges, mark_done
-from clearance.errors import NotFoundError
+from clearance.errors import NotFoundError, TransactionError
 from clearance.matching import DEFAULT_THRESHOLD
 from clearance.matching.index import ScreeningIndex
 from clearance.matching.screener import Screener
-from clearance.model import Diff, Entity, IngestResult, VersionInfo
+from clearance.model import Diff, Entity, IngestResult, ListMeta, VersionInfo
 from clearance.model.screening import ListRef, Query, ScreenResult
+from clearance.model.transaction import Transaction
+from clearance.model.verdict import Verdict
+from clearance.policy import (
+    AirportIndex,
+    AirportReport,
+    Pack,
+    PolicySet,
+    airport_report,
+    builtin_pack_dirs,
+    load_packs,
+    pack_entities,
+    user_pack_dirs,
+)
 from clearance.settings import Settings
 from clearance.sources import open_list
 from clearance.store import Store
@@ -64,6 +78,9 @@ class Engine:
         self.store = Store(self.settings.db)
         self._screener: tuple[str, Screener] | None = None  # (index key, screener)
         self._screener_lock = threading.Lock()
+        self._policies: dict[tuple[str, ...], PolicySet] = {}
+        self._policy_lock = threading.Lock()
+        self._airports: AirportIndex | None = None
         # Decisions and memory (clearance.decisions): each a small service over the store whose
         # writes go through the audit log; adapters call them as engine.keys.create(...) etc.
         self.audit = AuditLog(self.store)
@@ -83,7 +100,9 @@ class Engine:
         self.close()
 
     def warm(self) -> None:
-        """Build (or load from the cache) the screening index now, so the first screening is fast."""
+        """Load the policy packs and build (or load from the cache) the screening index now, so the
+        first screening or check is fast."""
+        self.policy()
         self.screener()
 
     # -- lists ----------------------------------------------------------------------------
@@ -111,24 +130,27 @@ class Engine:
                 if progress is not None:
                     progress(task, done, None)
 
-            def record_version(conn: Connection, version: VersionInfo, counts: tuple[int, int, int],
-                               who: str = who) -> None:
-                # Inside the ingest's transaction: what changed (for re-screening) and the audit event.
-                added, removed, changed = counts
-                self.monitor.record_changes(conn, version)
-                self.audit.append(conn, actor=who, kind="list.ingested", payload={
-                    "source": version.source, "version": version.label, "sha256": version.sha256,
-                    "published": version.published, "format": version.format, "origin": version.origin,
-                    "entities": version.entities, "added": added, "removed": removed, "changed": changed,
-                })
-
-            results.append(
-                self.store.ingest(parsed.meta, parsed.entities, actor=who, origin=str(path), progress=report,
-                                  before_commit=record_version)
-            )
+            results.append(self._store_version(parsed.meta, parsed.entities, actor=who, origin=str(path),
+                                               progress=report))
         if any(r.created for r in results):
             self.rescreen(actor=who)
         return results
+
+    def _store_version(self, meta: ListMeta, entities: Iterable[Entity], *, actor: str, origin: str,
+                       progress: Callable[[int], None] | None = None) -> IngestResult:
+        """Store a list version with, in the same transaction, what it changed and its audit event."""
+
+        def record_version(conn: Connection, version: VersionInfo, counts: tuple[int, int, int]) -> None:
+            added, removed, changed = counts
+            self.monitor.record_changes(conn, version)
+            self.audit.append(conn, actor=actor, kind="list.ingested", payload={
+                "source": version.source, "version": version.label, "sha256": version.sha256,
+                "published": version.published, "format": version.format, "origin": version.origin,
+                "entities": version.entities, "added": added, "removed": removed, "changed": changed,
+            })
+
+        return self.store.ingest(meta, entities, actor=actor, origin=origin, progress=progress,
+                                 before_commit=record_version)
 
     def lists(self) -> list[VersionInfo]:
         """The newest version of every loaded source."""
@@ -244,12 +266,74 @@ class Engine:
         """Screen queries in input order, streaming, on ``workers`` processes."""
         return screen_stream(self.screener(), queries, threshold=threshold, limit=limit, workers=workers)
 
+    # -- policy ---------------------------------------------------------------------------
+    def airports(self) -> AirportIndex:
+        if self._airports is None:
+            self._airports = AirportIndex.default()
+        return self._airports
+
+    def policy(self, packs: Sequence[str | Path] | None = None) -> PolicySet:
+        """The packs to evaluate: installed ones (shipped + ``CLEARANCE_PACKS_DIR``) by name, or
+        pack folders by path; default every installed pack. Their subjects are stored (once per
+        content) as list source ``pack:NAME`` so that screening finds them too."""
+        key = tuple(str(p) for p in packs or ())
+        with self._policy_lock:  # server threads: load (and store the subjects of) each pack set once
+            if key not in self._policies:
+                self._policies[key] = self._load_policy(packs)
+        return self._policies[key]
+
+    def _load_policy(self, packs: Sequence[str | Path] | None) -> PolicySet:
+        installed = PolicySet.load(builtin_pack_dirs() + user_pack_dirs(self.settings.packs_dir),
+                                   self.airports().exists)
+        names = [str(p) for p in packs or () if not (Path(p) / "pack.yml").is_file()]
+        folders = [p for p in packs or () if (Path(p) / "pack.yml").is_file()]
+        chosen = installed.select(names).packs if names or not folders else []
+        policy = PolicySet(chosen + load_packs(folders, self.airports().exists))
+        stored = []
+        for pack in policy.packs:
+            meta, entities = pack_entities(pack)
+            stored.append(self._store_version(meta, entities, actor="clearance:packs", origin=pack.path))
+        if any(r.created for r in stored):
+            self.rescreen(actor="clearance:packs")
+        return policy
+
+    def packs(self) -> list[Pack]:
+        """The installed policy packs."""
+        return list(self.policy().packs)
+
+    def check(self, transaction: Transaction | Mapping[str, Any], at: date | str | None = None,
+              packs: Sequence[str | Path] | None = None) -> Verdict:
+        """Verdicts per jurisdiction on ``transaction`` at ``at`` (default: its date, else today)."""
+        tx = transaction if isinstance(transaction, Transaction) else Transaction.from_dict(transaction)
+        day = _as_date(at) if at is not None else tx.date or datetime.now(UTC).date()
+        policy = self.policy(packs)
+        versions = {v.source: v for v in self.lists() if not v.source.startswith("pack:")}
+        return policy.check(tx, day, self.airports(), screen=self.screen,
+                            entity=lambda entity_id: self.store.entity(entity_id)[0], versions=versions)
+
+    def airport(self, code: str, at: date | str | None = None) -> AirportReport:
+        """How an airport code resolves (country, subdivision, overrides) and its zones at ``at``."""
+        info = self.airports().get(code)
+        if info is None:
+            raise NotFoundError(f"unknown airport code {code!r} (expected an IATA or ICAO code)")
+        day = _as_date(at) if at is not None else datetime.now(UTC).date()
+        return airport_report(info, self.policy(), day)
+
+
     # -- decisions: recorded screenings, monitored counterparties, re-screening ---------------------
     def screen_and_record(self, queries: Sequence[Query], *, actor: str, origin: str = "api",
                           threshold: float | None = None, limit: int = 10) -> list[StoredScreening]:
         """Screen each query and store it (input, output, list versions, who, when) with its audit event."""
         results = [self.screen(query, threshold=threshold, limit=limit) for query in queries]
         return self.records.save_screenings(results, actor=actor, origin=origin)
+
+    def check_and_record(self, transaction: Mapping[str, Any], *, at: date | str | None = None, actor: str,
+                         origin: str = "api") -> StoredCheck:
+        """Check a transaction and store it (transaction, verdict, list and pack versions, who, when)
+        with its audit event; a party resolved to a listed entity at or above the threshold opens an alert."""
+        verdict = self.check(transaction, at=at)
+        return self.records.save_check(verdict, dict(transaction), actor=actor, origin=origin,
+                                       threshold=self.threshold)
 
     def save_counterparty(self, counterparty: Counterparty, *,
                           actor: str) -> tuple[Counterparty, bool, StoredScreening | None]:
@@ -294,3 +378,13 @@ class Engine:
                 self.audit.append(conn, actor=who, kind="rescreen", payload=run.to_dict())
             runs.append(run)
         return runs
+
+
+def _as_date(value: date | str) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise TransactionError(f"date {value!r} is not a date (expected YYYY-MM-DD)") from None
+

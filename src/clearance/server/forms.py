@@ -60,7 +60,9 @@ def transaction_from_form(form: Mapping[str, str]) -> dict[str, Any]:
             parties.append(party)
     if parties:
         transaction["parties"] = parties
-    aircraft = _section(value, "aircraft_", ("registration", "msn", "model"))
+    aircraft: dict[str, Any] = _section(value, "aircraft_", ("registration", "msn", "model", "operator", "eccn"))
+    if value.get("aircraft_subject_to_ear"):  # a checkbox: present only when ticked
+        aircraft["subject_to_ear"] = True
     if aircraft:
         transaction["aircraft"] = aircraft
     route = _section(value, "route_", ("from", "to"))
