@@ -104,6 +104,9 @@ class Engine:
         first screening or check is fast."""
         self.policy()
         self.screener()
+        # The first analysis of a name loads the name-analysis data (seconds); do it now, not on
+        # the first request. Nothing is stored: this is not a screening anyone asked for.
+        self.screen(Query(name="warm up"), limit=1)
 
     # -- lists ----------------------------------------------------------------------------
     def ingest(

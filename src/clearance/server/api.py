@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from clearance.decisions import ApiKey, Counterparty, Role
 from clearance.errors import UserInputError
 from clearance.server.auth import engine_of, require
-from clearance.server.schemas import MAX_BATCH, CounterpartyIn, DecisionIn, KeyIn, QueryIn
+from clearance.server.schemas import MAX_BATCH, Before, CounterpartyIn, DecisionIn, KeyIn, Offset, QueryIn, RecordId
 
 router = APIRouter()
 Viewer = Annotated[ApiKey, Depends(require(Role.VIEWER))]
@@ -74,12 +74,12 @@ def check(request: Request, key: Analyst,
 
 
 @router.get("/screenings/{screening_id}", tags=["screening"], summary="A stored screening.")
-def get_screening(request: Request, key: Viewer, screening_id: int) -> dict[str, Any]:
+def get_screening(request: Request, key: Viewer, screening_id: RecordId) -> dict[str, Any]:
     return engine_of(request).records.screening(screening_id).to_dict()
 
 
 @router.get("/checks/{check_id}", tags=["policy"], summary="A stored check and its verdict.")
-def get_check(request: Request, key: Viewer, check_id: int) -> dict[str, Any]:
+def get_check(request: Request, key: Viewer, check_id: RecordId) -> dict[str, Any]:
     return engine_of(request).records.check(check_id).to_dict()
 
 
@@ -146,7 +146,7 @@ def get_counterparty(request: Request, key: Viewer, counterparty_id: str) -> dic
 
 @router.get("/counterparties", tags=["monitoring"], summary="Monitored counterparties, by id.")
 def list_counterparties(request: Request, key: Viewer, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-                        offset: Annotated[int, Query(ge=0)] = 0) -> list[dict[str, Any]]:
+                        offset: Offset = 0) -> list[dict[str, Any]]:
     return [c.to_dict() for c in engine_of(request).counterparties.find(limit=limit, offset=offset)]
 
 
@@ -154,19 +154,19 @@ def list_counterparties(request: Request, key: Viewer, limit: Annotated[int, Que
 def list_alerts(request: Request, key: Viewer,
                 status: Annotated[str | None, Query(pattern="^(open|escalated|true_match|false_positive)$")] = None,
                 limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-                offset: Annotated[int, Query(ge=0)] = 0) -> list[dict[str, Any]]:
+                offset: Offset = 0) -> list[dict[str, Any]]:
     return [a.to_dict() for a in engine_of(request).alerts.find(status=status, limit=limit, offset=offset)]
 
 
 @router.get("/alerts/{alert_id}", tags=["monitoring"], summary="One alert with its history of judgements.")
-def get_alert(request: Request, key: Viewer, alert_id: int) -> dict[str, Any]:
+def get_alert(request: Request, key: Viewer, alert_id: RecordId) -> dict[str, Any]:
     return engine_of(request).alerts.get(alert_id).to_dict()
 
 
 @router.post("/alerts/{alert_id}/decision", tags=["monitoring"],
              summary="Judge an alert: true_match, false_positive or escalate, with a reason.",
              responses={409: {"description": "Already decided, or changed since the given revision."}})
-def decide(request: Request, key: Analyst, alert_id: int, body: DecisionIn) -> dict[str, Any]:
+def decide(request: Request, key: Analyst, alert_id: RecordId, body: DecisionIn) -> dict[str, Any]:
     alert = engine_of(request).alerts.decide(alert_id, body.judgement, body.reason, actor=key.actor,
                                               expected_revision=body.revision)
     return alert.to_dict()
@@ -175,7 +175,7 @@ def decide(request: Request, key: Analyst, alert_id: int, body: DecisionIn) -> d
 # -- audit and keys -----------------------------------------------------------------------------------
 @router.get("/audit", tags=["audit"], summary="The audit log, newest first (page back with before=SEQ).")
 def audit(request: Request, key: Viewer, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-          before: Annotated[int | None, Query(ge=1)] = None,
+          before: Before = None,
           kind: Annotated[str | None, Query(max_length=100)] = None) -> list[dict[str, Any]]:
     return [e.to_dict() for e in engine_of(request).audit.events(limit=limit, before=before, kind=kind)]
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from fastapi import Path
+from fastapi import Query as QueryParam
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from clearance.decisions.counterparties import parse_identifiers
@@ -18,6 +20,11 @@ from clearance.model.dates import parse_partial_date
 from clearance.model.screening import Query
 
 MAX_BATCH = 1000
+MAX_ID = 2**62  # record ids are 64-bit integers in both databases: a larger one cannot exist
+RecordId = Annotated[int, Path(ge=1, le=MAX_ID)]
+Offset = Annotated[int, QueryParam(ge=0, le=10**9)]
+Page = Annotated[int, QueryParam(ge=0, le=10**6)]
+Before = Annotated[int | None, QueryParam(ge=1, le=MAX_ID)]
 Text200 = Annotated[str, StringConstraints(max_length=200)]
 PartialDate = Annotated[str, StringConstraints(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")]
 

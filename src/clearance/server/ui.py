@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
@@ -27,6 +27,7 @@ from clearance.decisions.monitor import VersionChanges
 from clearance.errors import ClearanceError, UserInputError
 from clearance.server.auth import SESSION_COOKIE, allowed, engine_of, session_key
 from clearance.server.forms import screening_query, transaction_from_form
+from clearance.server.schemas import Before, Page, RecordId
 from clearance.server.views import explain_hit
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -154,7 +155,7 @@ def screen(request: Request, user: Analyst, name: Annotated[str, Form(max_length
 
 
 @router.get("/screenings/{screening_id}")
-def screening(request: Request, user: Viewer, screening_id: int) -> Response:
+def screening(request: Request, user: Viewer, screening_id: RecordId) -> Response:
     stored = engine_of(request).records.screening(screening_id)
     hits = [explain_hit(h) for h in stored.result.get("results", [])]
     alerts = {a["entity_id"]: a for a in stored.result.get("alerts", [])}
@@ -199,14 +200,14 @@ async def _run_check(request: Request, form: dict[str, str]) -> Response:
 
 
 @router.get("/checks/{check_id}")
-def check_result(request: Request, user: Viewer, check_id: int) -> Response:
+def check_result(request: Request, user: Viewer, check_id: RecordId) -> Response:
     stored = engine_of(request).records.check(check_id)
     return render(request, "check_result.html", {"user": user, "c": stored, "v": stored.verdict})
 
 
 # -- alerts ------------------------------------------------------------------------------------------
 @router.get("/alerts")
-def alerts(request: Request, user: Viewer, status: str = "open", page: int = 0) -> Response:
+def alerts(request: Request, user: Viewer, status: str = "open", page: Page = 0) -> Response:
     engine = engine_of(request)
     found = engine.alerts.find(status=status or None, limit=PAGE, offset=max(0, page) * PAGE)
     return render(request, "alerts.html", {"user": user, "alerts": found, "status": status, "page": page,
@@ -214,7 +215,7 @@ def alerts(request: Request, user: Viewer, status: str = "open", page: int = 0) 
 
 
 @router.get("/alerts/{alert_id}")
-def alert(request: Request, user: Viewer, alert_id: int) -> Response:
+def alert(request: Request, user: Viewer, alert_id: RecordId) -> Response:
     engine = engine_of(request)
     found = engine.alerts.get(alert_id)
     hit = None
@@ -232,7 +233,7 @@ def alert(request: Request, user: Viewer, alert_id: int) -> Response:
 
 
 @router.post("/alerts/{alert_id}/decision")
-def decide(request: Request, user: Analyst, alert_id: int, judgement: Annotated[str, Form(max_length=20)],
+def decide(request: Request, user: Analyst, alert_id: RecordId, judgement: Annotated[str, Form(max_length=20)],
            reason: Annotated[str, Form(max_length=5000)], revision: Annotated[int | None, Form()] = None) -> Response:
     engine_of(request).alerts.decide(alert_id, judgement, reason, actor=user.actor, expected_revision=revision)
     return _see(f"/ui/alerts/{alert_id}")
@@ -240,7 +241,7 @@ def decide(request: Request, user: Analyst, alert_id: int, judgement: Annotated[
 
 # -- counterparties ----------------------------------------------------------------------------------
 @router.get("/counterparties")
-def counterparties(request: Request, user: Viewer, page: int = 0) -> Response:
+def counterparties(request: Request, user: Viewer, page: Page = 0) -> Response:
     found = engine_of(request).counterparties.find(limit=PAGE, offset=max(0, page) * PAGE)
     return render(request, "counterparties.html", {"user": user, "items": found, "page": page,
                                                    "more": len(found) == PAGE, "form": {}})
@@ -291,9 +292,10 @@ def source_versions(request: Request, user: Viewer, source: str) -> Response:
 
 
 @router.get("/lists/{source}/diff")
-def source_diff(request: Request, user: Viewer, source: str, limit: int = 200, to: str | None = None) -> Response:
+def source_diff(request: Request, user: Viewer, source: str, limit: Annotated[int, Query(ge=1, le=5000)] = 200,
+                to: str | None = None) -> Response:
     engine = engine_of(request)
-    shown = max(1, min(limit, 5000))
+    shown = limit
     frm = request.query_params.get("from") or None  # "from" is a Python keyword
     if frm is None:
         changes = engine.changes(source, to or None, limit=shown)  # recorded at ingest: fast on any list size
@@ -304,7 +306,7 @@ def source_diff(request: Request, user: Viewer, source: str, limit: int = 200, t
 
 # -- audit -------------------------------------------------------------------------------------------
 @router.get("/audit")
-def audit(request: Request, user: Viewer, before: int | None = None, kind: str = "", verify: bool = False) -> Response:
+def audit(request: Request, user: Viewer, before: Before = None, kind: str = "", verify: bool = False) -> Response:
     engine = engine_of(request)
     events = engine.audit.events(limit=PAGE, before=before, kind=kind or None)
     check = engine.audit.verify() if verify else None
