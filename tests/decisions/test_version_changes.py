@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from clearance.decisions import Counterparty
 from clearance.engine import Engine
+from clearance.settings import Settings
 
 
 def _edited(fixtures: Path, tmp_path: Path) -> Path:
@@ -38,6 +39,21 @@ def test_recorded_changes_equal_the_diff(engine: Engine, fixtures: Path, tmp_pat
 
 
 def test_rescreen_reads_only_what_changed_since_the_last_run(engine: Engine, fixtures: Path, tmp_path: Path) -> None:
+    _rescreen_follows_changes(engine, fixtures, tmp_path)
+
+
+@pytest.mark.postgres
+def test_rescreen_and_alerts_on_postgres(postgres_url: str, fixtures: Path, tmp_path: Path) -> None:
+    with Engine(postgres_url, settings=Settings(db=postgres_url, cache_dir=str(tmp_path / "cache"))) as engine:
+        _rescreen_follows_changes(engine, fixtures, tmp_path)
+        assert engine.changes("custom:watch").counts == {"added": 0, "changed": 1, "removed": 0}
+        [alert] = engine.alerts.find(status="open")
+        assert alert.entity_id == "custom:watch:v-1" and alert.subject == "counterparty:CUST-1"
+        decided = engine.alerts.decide(alert.id, "false_positive", "a different ship", actor="ana")
+        assert decided.revision == alert.revision + 1 and engine.audit.verify().ok
+
+
+def _rescreen_follows_changes(engine: Engine, fixtures: Path, tmp_path: Path) -> None:
     def last_run() -> dict[str, object]:
         return engine.audit.events(limit=1, kind="rescreen")[0].payload
 
@@ -54,10 +70,11 @@ def test_rescreen_reads_only_what_changed_since_the_last_run(engine: Engine, fix
     assert engine.monitor.pending() == []
 
     # Two versions not yet re-screened (say the process died before): one run covers both.
+    ids = [v.id for v in engine.versions("custom:watch")]
     with engine.store.write() as conn:
-        conn.execute(text("DELETE FROM rescreen_runs WHERE version_id IN (2, 3)"))
+        conn.execute(text(f"DELETE FROM rescreen_runs WHERE version_id IN ({ids[1]}, {ids[2]})"))
     [pending] = engine.monitor.pending()
-    assert pending.since == 1 and pending.covers == (2, 3)
+    assert pending.since == ids[0] and pending.covers == (ids[1], ids[2])
     assert sorted(e.id for e in engine.monitor.changed_entities(pending)) == ["custom:watch:c-1", "custom:watch:v-1"]
     [run] = engine.rescreen(actor="recovery")
     assert run.entities == 2 and run.counterparties == 1 and engine.monitor.pending() == []

@@ -20,7 +20,6 @@ from urllib.parse import quote, urlsplit
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from starlette.concurrency import run_in_threadpool
 
 from clearance.decisions import ApiKey, Counterparty, Role
 from clearance.decisions.monitor import VersionChanges
@@ -28,13 +27,14 @@ from clearance.errors import ClearanceError, UserInputError
 from clearance.server.auth import SESSION_COOKIE, allowed, engine_of, session_key
 from clearance.server.forms import screening_query, transaction_from_form
 from clearance.server.schemas import Before, Page, RecordId
-from clearance.server.views import explain_hit
+from clearance.server.views import by_jurisdiction, explain_hit
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 TEMPLATES.env.filters["pct"] = lambda v: f"{float(v) * 100:.0f}%" if v is not None else ""
 TEMPLATES.env.filters["short"] = lambda v, n=12: (str(v)[:n] + "…") if v and len(str(v)) > n else (v or "")
 TEMPLATES.env.filters["pretty"] = lambda v: json.dumps(v, indent=2, ensure_ascii=False)
 TEMPLATES.env.filters["quote"] = lambda v: quote(str(v), safe=":")
+TEMPLATES.env.filters["by_jurisdiction"] = by_jurisdiction
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 PAGE = 50
@@ -176,23 +176,16 @@ def check_form(request: Request, user: Viewer) -> Response:
     return render(request, "check.html", {"user": user, "form": {}, "recent": engine_of(request).records.checks()})
 
 
+async def _form_fields(request: Request) -> dict[str, str]:
+    """Every field of a posted form (the check form's party rows vary in number)."""
+    return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+
+
 @router.post("/check")
-async def check(request: Request) -> Response:
-    form = {k: str(v) for k, v in (await request.form()).items()}
-    return await _run_check(request, form)
-
-
-async def _run_check(request: Request, form: dict[str, str]) -> Response:
-    key = session_key(request)
-    if key is None:
-        return _see("/ui/login?next=/ui/check")
-    _same_origin(request)
-    user = allowed(key, Role.ANALYST)
+def check(request: Request, user: Analyst, form: Annotated[dict[str, str], Depends(_form_fields)]) -> Response:
     engine = engine_of(request)
     try:
-        transaction = transaction_from_form(form)
-        stored = await run_in_threadpool(engine.check_and_record, transaction, at=None, actor=user.actor,
-                                         origin="ui")
+        stored = engine.check_and_record(transaction_from_form(form), actor=user.actor, origin="ui")
     except UserInputError as exc:
         return render(request, "check.html", {"user": user, "form": form, "error": str(exc),
                                               "recent": engine.records.checks()}, status=422)

@@ -23,3 +23,15 @@ def explain_hit(hit: dict[str, Any]) -> dict[str, Any]:
     for feature in hit.get("explanation", []):
         groups[feature_group(str(feature.get("feature", "")))].append(feature)
     return {**hit, "groups": groups}
+
+
+JURISDICTIONS = ("US.OFAC", "US.BIS", "EU", "UK")
+
+
+def by_jurisdiction(verdicts: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Verdicts in a fixed reading order: US.OFAC, US.BIS, EU, UK, then any other."""
+    def rank(item: tuple[str, Any]) -> tuple[int, str]:
+        name = item[0]
+        return (JURISDICTIONS.index(name) if name in JURISDICTIONS else len(JURISDICTIONS), name)
+
+    return sorted(verdicts.items(), key=rank)

@@ -1,0 +1,158 @@
+"""Re-screening cost: after each list change, the monitored counterparties are screened against
+the entities that changed — so the time should follow the size of the change, not of the list.
+
+For each list size N (a custom list of N persons, names from the yente benchmark's synthetic
+negatives in CLEARANCE_TEST_DATA) and each change size C, a new version changing C entities is
+ingested and the re-screening that follows is timed (its own record: ``RescreenRun.seconds``,
+which covers reading the changed entities, indexing them, screening every counterparty, storing
+hits and alerts). For contrast, the same counterparties screened against the whole list.
+
+    python -m bench.bench_rescreen [--sizes 5000,20000,50000] [--changes 10,100,1000]
+                                   [--counterparties 1000] [--no-write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.report import command, machine, update_section
+from clearance.decisions import Counterparty
+from clearance.engine import Engine
+
+COLUMNS = ["id", "type", "name", "aliases", "birth_date", "country", "identifiers", "programs", "remarks"]
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("CLEARANCE_TEST_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
+
+
+def _rows(file: str) -> list[dict[str, str]]:
+    path = data_dir() / "opensanctions_yente_screening_bench" / file
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def write_list(path: Path, people: list[dict[str, str]], amended: dict[int, str]) -> Path:
+    """The list with each entity's remarks naming the version that last amended it."""
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(COLUMNS)
+        for n, row in enumerate(people):
+            remarks = f"amended in {amended[n]}" if n in amended else ""
+            writer.writerow([f"e{n}", "person", row["full_name"], "", row["date_of_birth"], row["nationality"],
+                             f"passport:P{n:07d}", "TEST", remarks])
+    return path
+
+
+def add_counterparties(engine: Engine, people: list[dict[str, str]], listed: list[dict[str, str]]) -> None:
+    """Monitored counterparties, stored without screening (the list is screened by the runs timed).
+    One in fifty carries the name of a listed person, so re-screening has hits to store."""
+    with engine.audit.transaction() as conn:
+        for n, row in enumerate(people):
+            name = listed[(n * 37) % len(listed)]["full_name"] if n % 50 == 0 else row["full_name"]
+            cp = Counterparty.from_input(f"CP{n:05d}", {"name": name, "type": "person"})
+            engine.counterparties.put(conn, cp, actor="bench_rescreen")
+
+
+def last_run(engine: Engine) -> dict[str, object]:
+    return engine.audit.events(limit=1, kind="rescreen")[0].payload
+
+
+def run_size(size: int, changes: list[int], counterparties: int, repeat: int, workdir: Path,
+             people: list[dict[str, str]], customers: list[dict[str, str]]) -> list[tuple[object, ...]]:
+    listed = people[:size]
+    rows: list[tuple[object, ...]] = []
+    with Engine(str(workdir / f"rescreen-{size}.db")) as engine:
+        amended: dict[int, str] = {}
+        engine.ingest([write_list(workdir / "v0.csv", listed, amended)], source="custom:bench",
+                      actor="bench_rescreen")
+        add_counterparties(engine, customers[:counterparties], listed)
+        # The first analysis in a process loads the name-analysis data (a server does it at start-up,
+        # before /readyz): a one-entity list takes that cost out of the runs timed below.
+        warmup = workdir / "warmup.csv"
+        write_list(warmup, people[-1:], {})
+        engine.ingest([warmup], source="custom:warmup", actor="bench_rescreen")
+        step = 0
+        for change in changes:
+            seconds, totals, hits, alerts = [], [], 0, 0
+            for rep in range(repeat):
+                step += 1
+                stride = max(1, size // change)
+                changed = {(i + rep) % size for i in range(0, size, stride)}
+                changed = set(sorted(changed)[:change])
+                amended.update({n: f"v{step}" for n in changed})
+                began = time.perf_counter()
+                [result] = engine.ingest([write_list(workdir / f"v{step}.csv", listed, amended)],
+                                         source="custom:bench", actor="bench_rescreen")
+                totals.append(time.perf_counter() - began)
+                run = last_run(engine)
+                assert run["entities"] == result.changed == len(changed), (result, run)
+                seconds.append(float(str(run["seconds"])))
+                hits, alerts = int(str(run["hits"])), alerts + int(str(run["alerts"]))
+            rows.append((f"{size:,}", f"{change:,}", f"{counterparties:,}", hits, alerts,
+                         f"{statistics.median(seconds):.3f}", f"{statistics.median(totals):.2f}"))
+            print(rows[-1], file=sys.stderr)
+        began = time.perf_counter()
+        engine.warm()
+        build = time.perf_counter() - began
+        monitored = engine.counterparties.find(monitored_only=True)
+        began = time.perf_counter()
+        hits = sum(1 for cp in monitored if engine.screen(cp.to_query(), limit=10).matches)
+        full = time.perf_counter() - began
+        rows.append((f"{size:,}", "whole list", f"{counterparties:,}", hits, "", f"{full:.3f}",
+                     f"+ {build:.1f} index build"))
+        print(rows[-1], file=sys.stderr)
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.bench_rescreen", description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="5000,20000,50000")
+    parser.add_argument("--changes", default="10,100,1000")
+    parser.add_argument("--counterparties", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=3, help="New versions per change size; the median is shown.")
+    parser.add_argument("--no-write", action="store_true", help="Do not update BENCHMARKS.md.")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    changes = [int(c) for c in args.changes.split(",")]
+    people = _rows("negatives_global.csv")
+    customers = _rows("negatives_us.csv")
+    if max(sizes) > len(people) or args.counterparties > len(customers):
+        raise SystemExit(f"at most {len(people)} listed and {len(customers)} counterparties available")
+    rows: list[tuple[object, ...]] = []
+    with tempfile.TemporaryDirectory(prefix="clearance-rescreen-") as tmp:
+        for size in sizes:
+            rows += run_size(size, changes, args.counterparties, args.repeat, Path(tmp), people, customers)
+    header = ["list size", "entities amended", "counterparties", "counterparties hit (last run)",
+              "alerts opened (all runs)", "re-screen seconds (median)", "ingest + re-screen seconds (median)"]
+    table = "\n".join(["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+                      + ["| " + " | ".join(str(v) for v in row) + " |" for row in rows])
+    print(table)
+    if not args.no_write:
+        update_section("rescreen", "Re-screening monitored counterparties after a list change", f"""
+Command: `{command("bench.bench_rescreen", argv)}`
+
+Machine: {machine()}. SQLite store. A custom list of N persons (names, birth dates and nationalities
+from the yente benchmark's synthetic negatives, a passport number each); each new version amends C
+of them (their records change; {args.repeat} versions per change size, the median shown). After
+the ingest, the {args.counterparties:,} monitored counterparties (synthetic customers; one in fifty
+named like a listed person) are re-screened against the changed entities only. "re-screen
+seconds" is the run's own record (read the changed entities, index them, screen every
+counterparty, store hits and alerts, audit); "ingest + re-screen" adds parsing and storing the
+whole new version, which grows with the list. The "whole list" rows screen the same
+counterparties against every entity (the screening index already built; its build time after "+").
+
+{table}
+""")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
