@@ -12,11 +12,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 from lxml import etree
 
 from clearance.errors import ListFormatError, UnsafeXMLError
+
+Element: TypeAlias = etree._Element  # what format modules annotate with, so none imports lxml
 
 _PROLOG_BYTES = 1 << 20
 # Byte patterns of "<?" (or a BOM) that reveal a document's encoding family before any decoding:
@@ -124,6 +126,56 @@ def iterparse(path: Path, tags: tuple[str, ...] | str | None = None) -> Iterator
                     del parent[0]
     except etree.XMLSyntaxError as exc:
         raise ListFormatError(path, f"line {exc.lineno}", f"XML is not well-formed: {exc.msg}") from exc
+
+
+def root_start(path: Path) -> tuple[str, str | None, dict[str, str]]:
+    """(local name, namespace, attributes by local name) of the root element, reading only as
+    far as its start tag: formats check the root and take header attributes (a publication
+    date) before streaming the entries."""
+    check_prolog(path)
+    kwargs = _parser_kwargs()
+    kwargs.pop("dtd_validation")
+    try:
+        for _event, element in etree.iterparse(str(path), events=("start",), **kwargs):
+            _check_docinfo(path, element.getroottree())
+            qname = etree.QName(element)
+            return qname.localname, qname.namespace, {local(k): v for k, v in element.attrib.items()}
+    except etree.XMLSyntaxError as exc:
+        raise ListFormatError(path, f"line {exc.lineno}", f"XML is not well-formed: {exc.msg}") from exc
+    raise ListFormatError(path, None, "no root element", "an XML document")
+
+
+def element_record(element: etree._Element) -> dict[str, Any]:
+    """An element's content as plain data, for ``Entity.record``: child elements by local name
+    (a list when repeated), leaf text stripped, attributes as ``@name``, empty elements left
+    out. No line numbers or positions, so an unchanged entry gives the same record in every
+    version of its list."""
+    out: dict[str, Any] = {f"@{local(k)}": v for k, v in element.attrib.items() if not _is_schema_attr(k)}
+    text = text_of(element)
+    if text is not None and (len(element) or out):
+        out["#text"] = text
+    for child in element:
+        if not isinstance(child.tag, str):
+            continue
+        value: Any = element_record(child) if len(child) or _own_attrs(child) else text_of(child)
+        if value is None or value == {}:
+            continue
+        key = local(child.tag)
+        if key not in out:
+            out[key] = value
+        elif isinstance(out[key], list):
+            out[key].append(value)
+        else:
+            out[key] = [out[key], value]
+    return out
+
+
+def _is_schema_attr(name: str | bytes) -> bool:
+    return str(name).startswith("{http://www.w3.org/2001/XMLSchema-instance}")
+
+
+def _own_attrs(element: etree._Element) -> bool:
+    return any(not _is_schema_attr(k) for k in element.attrib)
 
 
 def parse_root(path: Path) -> etree._Element:
