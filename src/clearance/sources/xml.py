@@ -21,7 +21,7 @@ from clearance.errors import ListFormatError, UnsafeXMLError
 Element: TypeAlias = etree._Element  # what format modules annotate with, so none imports lxml
 
 _PROLOG_BYTES = 1 << 20
-# Byte patterns of "<?" (or a BOM) that reveal a document's encoding family before any decoding:
+# Byte patterns of "<" (or a BOM) that reveal a document's encoding family before any decoding:
 # a UTF-16 or UTF-32 document hides "<!DOCTYPE" from a byte search, so the prolog is decoded first.
 _ENCODINGS = (
     (b"\x00\x00\xfe\xff", "utf-32-be"),
@@ -30,8 +30,8 @@ _ENCODINGS = (
     (b"<\x00\x00\x00", "utf-32-le"),
     (b"\xfe\xff", "utf-16-be"),
     (b"\xff\xfe", "utf-16-le"),
-    (b"\x00<\x00?", "utf-16-be"),
-    (b"<\x00?\x00", "utf-16-le"),
+    (b"\x00<", "utf-16-be"),
+    (b"<\x00", "utf-16-le"),
     (b"\xef\xbb\xbf", "utf-8-sig"),
 )
 _NAME_START = re.compile(r"<[^\s!?/<>]")
@@ -53,16 +53,17 @@ def check_prolog(path: Path) -> None:
         while pos < len(text) and text[pos] in " \t\r\n\ufeff":
             pos += 1
         if text.startswith("<?", pos):
-            end = text.find("?>", pos)
+            terminator = "?>"
         elif text.startswith("<!--", pos):
-            end = text.find("-->", pos)
+            terminator = "-->"
         elif _DECLARATION.match(text, pos):
             _refuse_doctype(path, text, pos)
         else:
             break
+        end = text.find(terminator, pos)
         if end < 0:
             break
-        pos = end + 2
+        pos = end + len(terminator)
     if _NAME_START.match(text, pos) is None and len(head) == _PROLOG_BYTES:
         raise UnsafeXMLError(path, "prolog", f"no root element in the first {_PROLOG_BYTES:,} bytes",
                              "an XML document that starts with its root element")
