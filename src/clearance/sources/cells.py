@@ -14,13 +14,16 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
 
 import icu
+import pycountry
+from rigour.names import extract_org_types
 
 from clearance.errors import ListFormatError
-from clearance.model import Address, IdScheme, Name, NameKind
+from clearance.model import Address, EntityType, IdScheme, Name, NameKind
 from clearance.model.countries import to_country_code
 from clearance.model.dates import parse_partial_date
 
@@ -44,7 +47,7 @@ def join_parts(parts: Iterable[object], sep: str = " ") -> str | None:
     return sep.join(cleaned) if cleaned else None
 
 
-def unique(values: Iterable[T]) -> list[T]:
+def unique(values: Iterable[T | None]) -> list[T]:
     """Values in first-seen order without repeats (and without None or empty strings)."""
     seen: set[T] = set()
     out: list[T] = []
@@ -81,17 +84,54 @@ def add_name(names: list[Name], name: Name) -> None:
 
 
 def latin_or_original(value: str, kind: NameKind, **kwargs: str | None) -> Name:
-    """A name in the kind the publisher gives it, unless it is written in a non-Latin script:
-    then it is the original-script form (NameKind.NON_LATIN) whatever list column it sat in."""
+    """A name in the kind the publisher gives it, except that a strong alias written in a
+    non-Latin script is the original-script form (NameKind.NON_LATIN), as when the publisher
+    puts it in its own column. Weak and previous names keep their kind."""
     name = make_name(value, kind, **kwargs)
-    if name.script not in (None, "Latn") and kind is not NameKind.PRIMARY:
+    if kind is NameKind.ALIAS and name.script not in (None, "Latn"):
         return Name(name.value, NameKind.NON_LATIN, name.script, name.lang, name.quality)
     return name
 
 
+_ENUMERATION = re.compile(r"(?:^|\s)\(?(?:\d{1,2}|[a-zA-Z])\)\s*")
+
+
+def enumerated(text: object) -> list[str]:
+    """The items of a cell that lists several values as ``(1) X (2) Y``, ``1) X 2) Y`` or
+    ``(a) X (b) Y`` (UK lists do), else the cell itself; trailing separators are dropped."""
+    value = clean(text)
+    if value is None:
+        return []
+    parts = _ENUMERATION.split(value) if _ENUMERATION.match(value) else [value]
+    return [p for p in (clean(part.strip().rstrip(".,;").strip()) for part in parts) if p]
+
+
+@lru_cache(maxsize=512)
+def language_code(text: str | None) -> str | None:
+    """ISO 639 code (alpha-2 where one exists) of a language name (``Russian`` -> ``ru``);
+    ``Persian/Farsi`` tries each name. None when no name is a known language."""
+    if not clean(text):
+        return None
+    for part in (clean(text) or "").split("/"):
+        try:
+            language = pycountry.languages.lookup(part.strip())
+        except LookupError:
+            continue
+        return str(getattr(language, "alpha_2", None) or language.alpha_3)
+    return None
+
+
+_PARENTHESES = re.compile(r"\([^()]*\)")
+
+
 def country_code(text: str | None) -> str | None:
-    """ISO alpha-2 for a published country name or code (None when unknown or empty)."""
-    return to_country_code(clean(text))
+    """ISO alpha-2 for a published country name or code (None when unknown or empty). A note in
+    parentheses is ignored when the whole text is not a country: ``Pakistan (previous address)``."""
+    value = clean(text)
+    code = to_country_code(value)
+    if code is None and value and "(" in value:
+        code = to_country_code(clean(_PARENTHESES.sub(" ", value)))
+    return code
 
 
 def countries(texts: Iterable[str | None], unresolved: list[str] | None = None) -> list[str]:
@@ -102,7 +142,7 @@ def countries(texts: Iterable[str | None], unresolved: list[str] | None = None) 
         cleaned = clean(text)
         if cleaned is None:
             continue
-        code = to_country_code(cleaned)
+        code = country_code(cleaned)
         if code is not None:
             codes.append(code)
         elif unresolved is not None:
@@ -158,27 +198,34 @@ def iso_datetime(text: str | None, file: Path, where: str) -> str:
     return value
 
 
-_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_SLASHED = re.compile(r"^(?:(\d{1,2})/)?(?:(\d{1,2})/)?(\d{4})$")
 
 
-def dmy_date(text: str | None, file: Path, where: str) -> str | None:
-    """A UK-style ``dd/mm/yyyy`` cell as a partial ISO date. ``00`` stands for an unknown day or
-    month (``00/00/1980`` is 1980, ``00/05/1980`` is 1980-05). Empty is None; anything else is a
+def slash_date(text: str | None, file: Path, where: str, *, day_first: bool = True) -> str | None:
+    """A ``dd/mm/yyyy`` cell (UK; ``mm/dd/yyyy`` with ``day_first=False``, US) as a partial ISO
+    date. ``00`` stands for an unknown day or month (``00/00/1980`` is 1980, ``00/05/1980`` is
+    1980-05); ``mm/yyyy`` and ``yyyy`` are read too. Empty is None; anything else is a
     ListFormatError naming ``where``."""
     value = clean(text)
     if value is None:
         return None
-    m = _DMY.match(value)
+    m = _SLASHED.match(value)
     if m is None:
-        raise ListFormatError(file, where, f"bad date {value!r}", "dd/mm/yyyy (00 for an unknown day or month)")
-    day, month, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        shape = "dd/mm/yyyy" if day_first else "mm/dd/yyyy"
+        raise ListFormatError(file, where, f"bad date {value!r}", f"{shape} (00 for an unknown day or month)")
+    first, second, year_text = m.groups()
+    if second is None:
+        day, month = None, first
+    else:
+        day, month = (first, second) if day_first else (second, first)
+    year, month_no, day_no = int(year_text), int(month or 0), int(day or 0)
     try:
-        if month == 0:
+        if month_no == 0:
             return f"{year:04d}"
-        if day == 0:
-            date(year, month, 1)
-            return f"{year:04d}-{month:02d}"
-        return date(year, month, day).isoformat()
+        if day_no == 0:
+            date(year, month_no, 1)
+            return f"{year:04d}-{month_no:02d}"
+        return date(year, month_no, day_no).isoformat()
     except ValueError:
         raise ListFormatError(file, where, f"impossible date {value!r}", "a real calendar date") from None
 
@@ -223,6 +270,29 @@ def id_scheme(label: str | None) -> IdScheme:
         if pattern.search(text):
             return scheme
     return IdScheme.OTHER
+
+
+# Words that mark an organisation's name where rigour's legal-form table (LLC, GmbH, OOO...) has
+# nothing to find: "MAHAN AIR", "BEIJING UNIVERSITY OF AERONAUTICS", "AL NASER AIRLINES".
+_ORG_WORDS = frozenset("""
+    academy aero aerospace agency air airline airlines airways association aviation bank branch brigade bureau
+    center centre college committee companies company components cooperative corp corporation corps council
+    department design development devices electronics engineering enterprise enterprises equipment establishment
+    export exports factory foundation front group holding holdings hospital import imports industrial industries
+    industry institute instruments international laboratories laboratory logistics machinery manufacturing
+    ministry movement network office organisation organization partners party plant research school services
+    shipping society solutions station systems technologies technology trade trading union university works
+""".split())  # noqa: SIM905 - a block of words reads better than 80 quoted strings
+
+
+def guess_entity_type(name: str) -> EntityType:
+    """Organisation when the name carries a legal form (rigour) or an organisation word, else
+    person: for lists that do not say which a party is (BIS Denied Persons, most trade.gov
+    lists). Callers record that the type was guessed."""
+    if extract_org_types(name):
+        return EntityType.ORGANIZATION
+    words = re.findall(r"[^\W\d_]+", name.casefold())
+    return EntityType.ORGANIZATION if any(w in _ORG_WORDS for w in words) else EntityType.PERSON
 
 
 def short_hash(*parts: str | None, length: int = 12) -> str:
