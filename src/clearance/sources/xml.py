@@ -94,6 +94,20 @@ def _check_docinfo(path: Path, tree: etree._ElementTree) -> None:
                              "an XML document without a DTD")
 
 
+def syntax_error(path: Path, exc: etree.XMLSyntaxError) -> ListFormatError:
+    """lxml's complaint as a ListFormatError naming the line and column, and what was expected."""
+    line, column = exc.position if exc.position else (exc.lineno, 0)
+    problem = re.sub(r", line \d+, column \d+$", "", str(exc.msg or exc))
+    where = f"line {line}, column {column}" if column else f"line {line}"
+    if "encoding" in problem.lower() or "invalid char" in problem.lower():
+        expected = "text in the encoding the XML declaration names (UTF-8 when it names none)"
+    elif "end of data" in problem.lower() or "premature end" in problem.lower():
+        expected = "the document to go on to the closing tag of its root element (is the file truncated?)"
+    else:
+        expected = "well-formed XML"
+    return ListFormatError(path, where, f"XML is not well-formed: {problem}", expected)
+
+
 def _parser_kwargs() -> dict[str, Any]:
     return {
         "resolve_entities": False,
@@ -126,7 +140,7 @@ def iterparse(path: Path, tags: tuple[str, ...] | str | None = None) -> Iterator
                 while element.getprevious() is not None:
                     del parent[0]
     except etree.XMLSyntaxError as exc:
-        raise ListFormatError(path, f"line {exc.lineno}", f"XML is not well-formed: {exc.msg}") from exc
+        raise syntax_error(path, exc) from exc
 
 
 def root_start(path: Path) -> tuple[str, str | None, dict[str, str]]:
@@ -142,7 +156,7 @@ def root_start(path: Path) -> tuple[str, str | None, dict[str, str]]:
             qname = etree.QName(element)
             return qname.localname, qname.namespace, {local(k): v for k, v in element.attrib.items()}
     except etree.XMLSyntaxError as exc:
-        raise ListFormatError(path, f"line {exc.lineno}", f"XML is not well-formed: {exc.msg}") from exc
+        raise syntax_error(path, exc) from exc
     raise ListFormatError(path, None, "no root element", "an XML document")
 
 
@@ -186,7 +200,7 @@ def parse_root(path: Path) -> etree._Element:
     try:
         tree = etree.parse(str(path), parser)
     except etree.XMLSyntaxError as exc:
-        raise ListFormatError(path, f"line {exc.lineno}", f"XML is not well-formed: {exc.msg}") from exc
+        raise syntax_error(path, exc) from exc
     _check_docinfo(path, tree)
     return tree.getroot()
 
