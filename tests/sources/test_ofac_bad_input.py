@@ -98,3 +98,36 @@ def test_cli_exits_2_and_store_keeps_previous_version(tmp_path: Path) -> None:
     with Engine(db) as engine:
         assert engine.versions("us-ofac-sdn") == [first]
         assert engine.entity("us-ofac-sdn:90003").version == first
+
+
+# -- XML ----------------------------------------------------------------------------------------
+def _xml_truncated(text: str) -> str:
+    return text[: text.index("<uid>90004</uid>") + 20]
+
+
+def _xml_wrong_root(text: str) -> str:
+    return text.replace("<sdnList ", "<sanctionsList ").replace("</sdnList>", "</sanctionsList>")
+
+
+def _xml_letters_in_uid(text: str) -> str:
+    return text.replace("<uid>90003</uid>", "<uid>9OOO3</uid>")
+
+
+XML_DAMAGE: dict[str, tuple[Callable[[str], str], str, str]] = {
+    "truncated": (_xml_truncated, "line ", "XML is not well-formed"),
+    "wrong root element": (_xml_wrong_root, "root element", "root element is <{http://tempuri.org/sdnList.xsd}"
+                                                            "sanctionsList> (expected <sdnList>"),
+    "non-numeric uid": (_xml_letters_in_uid, "line 163, sdnEntry/uid", "uid '9OOO3' is not a number"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(XML_DAMAGE))
+def test_bad_legacy_xml_raises_one_error(case: str, tmp_path: Path) -> None:
+    damage, location, words = XML_DAMAGE[case]
+    path = tmp_path / "sdn.xml"
+    path.write_text(damage((FIXTURES / "sdn.xml").read_text(encoding="utf-8")), encoding="utf-8")
+    with pytest.raises(ListFormatError) as caught:
+        list(open_list(path, fmt="ofac-xml").entities)
+    assert Path(caught.value.file) == path
+    assert caught.value.location is not None and caught.value.location.startswith(location), caught.value.message
+    assert words in caught.value.message

@@ -62,6 +62,8 @@ def unique(values: Iterable[T | None]) -> list[T]:
 def script_of(text: str) -> str | None:
     """ISO 15924 code of the script most of ``text``'s letters are written in (ICU's Unicode
     script property), or None when it has no letters."""
+    if text.isascii():  # most names: no need to ask ICU character by character
+        return "Latn" if any(c.isalpha() for c in text) else None
     counts: Counter[str] = Counter()
     for char in text:
         if char.isalpha():
@@ -235,37 +237,48 @@ def loose_date(text: str | None) -> str | None:
     return parse_partial_date(clean(text))
 
 
-# Publisher labels -> identifier scheme. Checked in order, first match wins, so the specific
-# labels ("tax identification number") come before the general ones ("identification").
+# Publisher labels -> identifier scheme, matched against the label with its dots removed
+# ("R.F.C." -> "RFC"). Checked in order, first match wins, so the specific labels ("previous
+# aircraft tail number", "tax identification number") come before the general ones.
 _SCHEME_PATTERNS: tuple[tuple[re.Pattern[str], IdScheme], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), scheme)
     for pattern, scheme in (
-        (r"\bpass(e)?port|pasaporte|паспорт", IdScheme.PASSPORT),
-        (r"\b(tax|tin|inn|vat|kpp|nif|rfc|ntn|cuit|ruc|unp)\b|taxpayer|fiscal|\bинн\b", IdScheme.TAX_ID),
+        (r"chinese commercial code", IdScheme.OTHER),  # telegraph codes of a name's characters
+        (r"pass(e)?port|pasaporte|паспорт|travel document", IdScheme.PASSPORT),
+        (r"electoral", IdScheme.NATIONAL_ID),  # before "registry": Mexican voter ids
+        (r"\b(tax|tin|inn|vat|kpp|nif|rfc|ntn|cuit|ruc|unp|nit|rif|cif|fein|nuit|rtn|rsin|ein)\b|taxpayer|fiscal"
+         r"|\bинн\b|tributar", IdScheme.TAX_ID),
         (r"\bimo\b", IdScheme.IMO),
         (r"\bmmsi\b", IdScheme.MMSI),
         (r"swift|\bbic\b", IdScheme.SWIFT_BIC),
         (r"\blei\b|legal entity (identifier|number)", IdScheme.LEI),
+        (r"previous (aircraft )?tail number", IdScheme.PREVIOUS_TAIL_NUMBER),
         (r"tail number|aircraft registration|\bregistration mark", IdScheme.TAIL_NUMBER),
-        (r"manufacturer'?s? serial|\bmsn\b|serial number", IdScheme.MSN),
+        (r"construction number", IdScheme.CONSTRUCTION_NUMBER),
+        (r"manufacturer'?s? serial|\bmsn\b|serial (number|identification)", IdScheme.MSN),
+        (r"mode s", IdScheme.MODE_S),
         (r"call sign", IdScheme.CALL_SIGN),
         (r"e-?mail", IdScheme.EMAIL),
         (r"website|\burl\b", IdScheme.WEBSITE),
         (r"phone|\bfax\b", IdScheme.PHONE),
         (r"digital currency|crypto|wallet", IdScheme.CRYPTO_WALLET),
-        (r"regist|\bogrn|company number|business number|\bokpo\b|\bcr\b|commercial", IdScheme.REGISTRATION),
-        (r"national|\bidentity|identification|\bid\b|\bid card|cedula|cédula|\bssn\b|social security",
-         IdScheme.NATIONAL_ID),
+        (r"regist(ry|ration)? (number|no|id)|regnumber|\bogrn|company number|business number|\bokpo\b|\bcr\b"
+         r"|commerc|chamber of comm|incorporation|mercantil|social credit|enterprise number|branch unit"
+         r"|gazette|d-u-n-s|trade licen[cs]e|business registration", IdScheme.REGISTRATION),
+        (r"national|\bidentity|identidad|identification|\bid (no|number|card)|\bid\b|cedula|cédula|\bssn\b"
+         r"|social security|\bcurp\b|\bdni\b|\bife\b|\bcui\b|\bnie\b|personal (id|numerical)|citizen'?s card"
+         r"|residency|tazkira", IdScheme.NATIONAL_ID),
     )
 )
 
 
 def id_scheme(label: str | None) -> IdScheme:
-    """The identifier scheme a publisher's label names (``Passport``, ``Tax ID No.``, ``IMO``,
-    ``regnumber``...), OTHER when none fits (the label is then kept beside the value)."""
+    """The identifier scheme a publisher's label names (``Passport``, ``Tax ID No.``, ``R.F.C.``,
+    ``IMO``, ``regnumber``...), OTHER when none fits (the label is then kept beside the value)."""
     text = clean(label)
     if text is None:
         return IdScheme.OTHER
+    text = text.replace(".", "")
     for pattern, scheme in _SCHEME_PATTERNS:
         if pattern.search(text):
             return scheme
@@ -300,6 +313,20 @@ def short_hash(*parts: str | None, length: int = 12) -> str:
     (parts joined by the unit separator, so ``("ab", "c")`` and ``("a", "bc")`` differ)."""
     joined = "\x1f".join(p or "" for p in parts)
     return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:length]
+
+
+class RepeatedKeys:
+    """Ids for keys a list repeats: the first occurrence is the key itself, then ``key-2``,
+    ``key-3``... in file order, so every row keeps an id and the ids stay stable while the
+    repeats stay in place."""
+
+    def __init__(self) -> None:
+        self._seen: Counter[str] = Counter()
+
+    def __call__(self, key: str) -> str:
+        self._seen[key] += 1
+        count = self._seen[key]
+        return key if count == 1 else f"{key}-{count}"
 
 
 def add_property(properties: dict[str, list[str]], key: str, *values: object) -> None:

@@ -18,7 +18,6 @@ the name (legal forms, organisation words) and the entity says so (``type_guesse
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -30,6 +29,7 @@ from clearance.errors import ListFormatError
 from clearance.model import Entity, ListMeta, NameKind
 from clearance.sources.base import ParsedList, csv_rows, decode_text, sha256_of
 from clearance.sources.cells import (
+    RepeatedKeys,
     add_property,
     address,
     clean,
@@ -85,14 +85,12 @@ class BisDplFormat:
         return ParsedList(meta, self._entities(path, source, records))
 
     def _entities(self, path: Path, source: str, records: list[tuple[int, dict[str, str]]]) -> Iterator[Entity]:
-        seen: Counter[str] = Counter()
+        repeated = RepeatedKeys()
         for line, row in records:
             name = clean(row.get("Name"))
             if name is None:
                 raise ListFormatError(path, f"line {line}, column Name", "empty", "the denied party's name")
-            key = short_hash(*(row.get(c) for c in _IDENTITY))
-            seen[key] += 1
-            local_id = key if seen[key] == 1 else f"{key}-{seen[key]}"
+            local_id = repeated(short_hash(*(row.get(c) for c in _IDENTITY)))
             effective = slash_date(row.get("Effective_Date"), path, f"line {line}, column Effective_Date",
                                    day_first=False)
             if effective is None:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from clearance.errors import ListFormatError
-from clearance.model import Address, Entity, ListMeta, Name, NameKind
+from clearance.model import Address, Entity, ListMeta, NameKind
 from clearance.model.countries import to_country_code
 from clearance.sources.base import ParsedList, csv_rows, decode_text, sha256_of
 from clearance.sources.ofac_remarks import (
@@ -36,6 +36,7 @@ from clearance.sources.ofac_remarks import (
     apply_label,
     entity_type,
     finish,
+    ofac_name,
     parse_remarks,
     resolve_links,
     split_programs,
@@ -209,7 +210,7 @@ class OfacCsvFormat:
             id=f"{files.source}:{ent_num}",
             source=files.source,
             type=entity_type(value(row, "SDN_Type"), name),
-            names=[Name(name, NameKind.PRIMARY)],
+            names=[ofac_name(name, NameKind.PRIMARY)],
             programs=split_programs(value(row, "Program")),
         )
         title = value(row, "Title")
@@ -229,7 +230,7 @@ class OfacCsvFormat:
             if alias_name:
                 alt_type = (value(alias, "alt_type") or "aka").casefold()
                 quality = f"{alt_type[0]}.{alt_type[1:2]}.{alt_type[2:]}." if len(alt_type) == 3 else alt_type
-                entity.names.append(Name(alias_name, _ALIAS_KINDS.get(alt_type, NameKind.ALIAS), quality=quality))
+                entity.names.append(ofac_name(alias_name, _ALIAS_KINDS.get(alt_type, NameKind.ALIAS), quality))
         for address_row in addresses.get(ent_num, []):
             address = _address(address_row)
             if address is not None:

@@ -37,6 +37,7 @@ from rigour.names.org_types import extract_org_types
 from clearance.model import Address, Entity, EntityType, Identifier, Link, Name, NameKind
 from clearance.model.countries import to_country_code
 from clearance.model.dates import parse_partial_date
+from clearance.sources.cells import script_of
 from clearance.sources.ofac_labels import Field, Target, label_pattern, slug, target_for
 
 _CLAUSE = re.compile(
@@ -71,6 +72,13 @@ def split_programs(cell: str | None) -> list[str]:
     if not cell:
         return []
     return [p.strip() for p in re.split(r"[\[\]]", cell) if p.strip()]
+
+
+def ofac_name(value: str, kind: NameKind, quality: str | None = None) -> Name:
+    """A name with its script: ASCII names (nearly all of OFAC's) are Latin without asking ICU."""
+    if not value.isascii():
+        return Name(value, kind, script=script_of(value), quality=quality)
+    return Name(value, kind, script="Latn" if any(c.isalpha() for c in value) else None, quality=quality)
 
 
 # -- dates -------------------------------------------------------------------------------------------
@@ -163,13 +171,15 @@ def apply_label(
     clearance does not know is kept as a property named after it, so nothing is lost.
     """
     target = target_for(label)
-    text = (value or "").strip()
+    text = " ".join((value or "").split())
     if target is None:
         if not text:
             return False
         entity.properties.setdefault(slug(label), []).append(text)
         return True
-    return _apply(entity, target, label.strip(), text, country, issued, expires, note, dates, address)
+    # One apostrophe in labels: OFAC prints "Manufacturer's" in the CSV and "Manufacturer’s" in XML.
+    label = " ".join(label.replace("’", "'").split())
+    return _apply(entity, target, label, text, country, issued, expires, note, dates, address)
 
 
 def _apply(entity: Entity, target: Target, label: str, value: str, country: str | None, issued: str | None,
@@ -231,7 +241,7 @@ def _apply(entity: Entity, target: Target, label: str, value: str, country: str 
         quoted = value.strip().rstrip(".").strip()
         if len(quoted) < 3 or quoted[0] not in "'’" or quoted[-1] not in "'’":
             return False
-        entity.names.append(Name(quoted[1:-1].strip(), NameKind.WEAK_ALIAS, quality=target.key))
+        entity.names.append(ofac_name(quoted[1:-1].strip(), NameKind.WEAK_ALIAS, target.key))
         return True
     # PROPERTY
     text = _strip_terminator(value)
