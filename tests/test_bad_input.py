@@ -23,7 +23,7 @@ from clearance.sources import formats, open_list
 from format_samples import samples
 from store_state import store_snapshot
 
-LOCATION = re.compile(r"line \d+|row \d+|cell [A-Z]+\d+|element|<[A-Za-z_]|\[[A-Za-z_]|/[A-Za-z_]+|column")
+LOCATION = re.compile(r"line \d+|row \d+|top level|cell [A-Z]+\d+|element|<[A-Za-z_]|\[[A-Za-z_]|/[A-Za-z_]+|column")
 Damage = Callable[[bytes], bytes]
 
 
@@ -88,6 +88,16 @@ def text_missing_column(data: bytes) -> bytes:
     return b"\n".join(lines)
 
 
+def json_missing_comma(data: bytes) -> bytes:
+    at = data.index(b",", len(data) // 2)
+    return data[:at] + data[at + 1:]
+
+
+def json_wrong_shape(data: bytes) -> bytes:
+    """The document's top-level keys renamed: the shape of some other JSON file."""
+    return re.sub(rb'^(\s*)"(\w+)":', rb'\1"unexpected_\2":', data, flags=re.M)
+
+
 def xlsx_truncated(data: bytes) -> bytes:
     return data[: len(data) // 2]
 
@@ -111,6 +121,9 @@ WHOLE_FILE = {"truncated workbook"}
 def damages(data: bytes) -> dict[str, Damage]:
     if data.startswith(b"PK\x03\x04"):
         return {"truncated workbook": xlsx_truncated, "wrongly shaped": xlsx_wrong_sheet}
+    if data.lstrip(b"\xef\xbb\xbf \r\n\t").startswith((b"{", b"[")):
+        return {"truncated": truncated, "malformed": json_missing_comma, "wrongly encoded": undecodable,
+                "wrongly shaped": json_wrong_shape}
     if data.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"<"):
         return {"truncated": truncated, "malformed": xml_unclosed, "wrongly encoded": undecodable,
                 "wrongly shaped": xml_wrong_root}
