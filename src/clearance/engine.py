@@ -6,13 +6,20 @@ Adapters (the CLI, the HTTP server) make one call here per request and format th
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from clearance import index_cache
+from clearance.batch import screen_stream
 from clearance.errors import ClearanceError, NotFoundError
+from clearance.matching import DEFAULT_THRESHOLD
+from clearance.matching.index import ScreeningIndex
+from clearance.matching.screener import Screener
 from clearance.model import Diff, Entity, IngestResult, VersionInfo
+from clearance.model.screening import ListRef, Query, ScreenResult
 from clearance.model.updates import SkippedFile, UpdatedList, UpdateReport
 from clearance.settings import Settings
 from clearance.sources import open_list, source_info
@@ -50,6 +57,7 @@ class Engine:
             settings = replace(settings, db=db)
         self.settings = settings
         self.store = Store(self.settings.db)
+        self._screener: tuple[str, Screener] | None = None  # (index key, screener)
 
     def close(self) -> None:
         self.store.close()
@@ -216,3 +224,49 @@ class Engine:
             if entity_id.startswith(source + ":"):
                 return source
         raise NotFoundError(f"entity {entity_id!r} belongs to no loaded source")
+
+    # -- screening ------------------------------------------------------------------------
+    @property
+    def threshold(self) -> float:
+        """The match threshold: ``CLEARANCE_THRESHOLD`` if set, else the benchmarked default."""
+        return self.settings.threshold if self.settings.threshold is not None else DEFAULT_THRESHOLD
+
+    def screener(self) -> Screener:
+        """The screener over the newest version of every loaded list.
+
+        Its index is built once per set of list versions and kept in the cache folder, so the
+        next process loads it instead of building it (``screener.startup`` says which, and how
+        long it took).
+        """
+        versions = self.lists()
+        key = index_cache.index_key(versions)
+        if self._screener is not None and self._screener[0] == key:
+            return self._screener[1]
+        started = time.perf_counter()
+        path = index_cache.index_path(self.settings, key)
+        index = index_cache.load(path)
+        origin = "cache"
+        if index is None:
+            refs = tuple(ListRef(v.source, v.label) for v in versions)
+            index = ScreeningIndex.build(self.store.iter_entities(v.id for v in versions), refs)
+            index_cache.save(path, index)
+            origin = "built"
+        screener = Screener(index, self.threshold)
+        screener.startup = (origin, time.perf_counter() - started)
+        self._screener = (key, screener)
+        return screener
+
+    def screen(self, query: Query, *, threshold: float | None = None, limit: int = 10) -> ScreenResult:
+        """Screen one name (with optional type, birth date, country, identifiers) against the lists."""
+        return self.screener().screen(query, threshold=threshold, limit=limit)
+
+    def screen_many(
+        self,
+        queries: Iterable[Query],
+        *,
+        threshold: float | None = None,
+        limit: int = 10,
+        workers: int = 1,
+    ) -> Iterator[ScreenResult]:
+        """Screen queries in input order, streaming, on ``workers`` processes."""
+        return screen_stream(self.screener(), queries, threshold=threshold, limit=limit, workers=workers)
