@@ -200,14 +200,14 @@ def iso_datetime(text: str | None, file: Path, where: str) -> str:
     return value
 
 
-_SLASHED = re.compile(r"^(?:(\d{1,2})/)?(?:(\d{1,2})/)?(\d{4})$")
+_SLASHED = re.compile(r"^(?:(\d{1,2}|dd|mm)/)?(?:(\d{1,2}|dd|mm)/)?(\d{4})$", re.IGNORECASE)
 
 
 def slash_date(text: str | None, file: Path, where: str, *, day_first: bool = True) -> str | None:
     """A ``dd/mm/yyyy`` cell (UK; ``mm/dd/yyyy`` with ``day_first=False``, US) as a partial ISO
-    date. ``00`` stands for an unknown day or month (``00/00/1980`` is 1980, ``00/05/1980`` is
-    1980-05); ``mm/yyyy`` and ``yyyy`` are read too. Empty is None; anything else is a
-    ListFormatError naming ``where``."""
+    date. ``00`` (OFSI) or the letters ``dd``/``mm`` (UK Sanctions List) stand for an unknown day
+    or month: ``00/00/1980`` and ``dd/mm/1980`` are 1980, ``00/05/1980`` is 1980-05; ``mm/yyyy``
+    and ``yyyy`` are read too. Empty is None; anything else is a ListFormatError naming ``where``."""
     value = clean(text)
     if value is None:
         return None
@@ -220,7 +220,7 @@ def slash_date(text: str | None, file: Path, where: str, *, day_first: bool = Tr
         day, month = None, first
     else:
         day, month = (first, second) if day_first else (second, first)
-    year, month_no, day_no = int(year_text), int(month or 0), int(day or 0)
+    year, month_no, day_no = int(year_text), _part(month), _part(day)
     try:
         if month_no == 0:
             return f"{year:04d}"
@@ -230,6 +230,10 @@ def slash_date(text: str | None, file: Path, where: str, *, day_first: bool = Tr
         return date(year, month_no, day_no).isoformat()
     except ValueError:
         raise ListFormatError(file, where, f"impossible date {value!r}", "a real calendar date") from None
+
+
+def _part(text: str | None) -> int:
+    return int(text) if text and text.isdigit() else 0
 
 
 def loose_date(text: str | None) -> str | None:
