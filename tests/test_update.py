@@ -223,3 +223,73 @@ def test_lists_dir_without_lists_is_an_error(tmp_path: Path, db_path: str) -> No
     with Engine(settings=Settings.from_env({}, db=db_path, lists_dir=str(tmp_path))) as engine, \
             pytest.raises(NotFoundError, match="no official list file found"):
         engine.update()
+
+
+# -- the real lists -------------------------------------------------------------------------------
+# Every official list file under ../shared/data, by path: (source, entities). SOURCES.md there
+# gives the counts; the acceptance criteria assert them.
+REAL_LISTS = {
+    "bis_dpl/dpl.txt": ("us-bis-dpl", 665),
+    "ofac_consolidated": ("us-ofac-cons", 442),
+    "ofac_consolidated/consolidated.xml": ("us-ofac-cons", 442),
+    "ofac_sdn": ("us-ofac-sdn", 13_821),
+    "ofac_sdn_2024-05-03_primary_only": ("us-ofac-sdn", 14_965),
+    "trade_gov_csl_2022-05-06/consolidated.csv": ("us-trade-csl", 14_160),
+    "uk_ofsi_conlist/ConList.xlsx": ("gb-ofsi", 4_688),
+    "uk_ofsi_conlist/sanctionsconlist_2018-04-13.csv": ("gb-ofsi", 2_106),
+    "un_consolidated/consolidated.xml": ("un-sc", 1_003),
+}
+# Folders (and files) of benchmark sets, notes and reference data: never lists.
+NOT_LISTS = ("SOURCES.md", "airports/", "eu_journal_sanctions_belarus/", "google_ar2en_translit/",
+             "opensanctions_nomenklatura_name_bench/", "opensanctions_nomenklatura_ofac_parity/",
+             "opensanctions_yente_screening_bench/", "senzing_truthset/")
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_lists_dir_loads_every_list_of_shared_data(data_dir: Path, db_path: str) -> None:
+    with Engine(settings=Settings.from_env({}, db=db_path, lists_dir=str(data_dir))) as engine:
+        report = engine.update()
+        assert report.failed == (), [(i.source, i.error) for i in report.failed]
+        loaded = {str(Path(i.origin).relative_to(data_dir)): (i.source, i.result.version.entities)
+                  for i in report.lists if i.result is not None}
+        assert loaded == REAL_LISTS
+        skipped = sorted(str(Path(s.path).relative_to(data_dir)) for s in report.skipped)
+        assert all(path.startswith(NOT_LISTS) for path in skipped), skipped
+        every_other_file = sorted(
+            str(p.relative_to(data_dir)) for p in data_dir.rglob("*")
+            if p.is_file() and str(p.relative_to(data_dir)).startswith(NOT_LISTS))
+        assert skipped == every_other_file
+
+        latest = {v.source: v for v in engine.lists()}
+        assert latest["us-ofac-sdn"].entities == 14_965  # the 2024-05-03 snapshot, ingested last
+        assert latest["us-ofac-cons"].published == "2025-12-18"
+        assert latest["gb-ofsi"].published == "2025-04-14"
+        versions = {sid: len(engine.versions(sid)) for sid in latest}
+
+        again = engine.update()  # the same folder again: nothing new, nothing reordered
+        assert {i.status for i in again.lists} == {"unchanged"}
+        assert {sid: len(engine.versions(sid)) for sid in latest} == versions
+        assert {v.source: v.id for v in engine.lists()} == {sid: v.id for sid, v in latest.items()}
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_update_downloads_real_lists_from_a_local_server(
+    server: LocalServer, data_dir: Path, db_path: str
+) -> None:
+    server.add_tree("/ofac", data_dir / "ofac_sdn")
+    server.add_file("/un/consolidated.xml", data_dir / "un_consolidated" / "consolidated.xml")
+    server.add_file("/bis/dpl.txt", data_dir / "bis_dpl" / "dpl.txt")
+    urls = {"us-ofac-sdn": [server.url(f"/ofac/{n}") for n in ("sdn.csv", "add.csv", "alt.csv")],
+            "un-sc": server.url("/un/consolidated.xml"), "us-bis-dpl": server.url("/bis/dpl.txt")}
+    with make_engine(db_path, urls) as engine:
+        report = engine.update(["us-ofac-sdn", "un-sc", "us-bis-dpl"])
+        assert report.exit_code == 0, [i.error for i in report.failed]
+        counts = {i.source: i.result.version.entities for i in report.lists if i.result is not None}
+        assert counts == {"us-ofac-sdn": 13_821, "un-sc": 1_003, "us-bis-dpl": 665}
+        aircraft = engine.entity("us-ofac-sdn:41416").entity
+        assert "EW-001PA" in [i.value for i in aircraft.identifiers]
+        sdn = engine.versions("us-ofac-sdn")[-1]
+        assert sdn.origin == " ".join(urls["us-ofac-sdn"])

@@ -158,6 +158,12 @@ class Engine:
             if item.error is not None:
                 items.append(UpdatedList(source, str(item.path), error=item.error, exit_code=2))
                 continue
+            # A file already loaded as any version is not loaded again: re-running update on the same
+            # folder must not turn an older file into the latest version for a moment.
+            held = next((v for v in self.store.versions(source) if v.sha256 == item.sha256), None)
+            if held is not None:
+                items.append(UpdatedList(source, str(item.path), IngestResult(held, created=False)))
+                continue
             try:
                 result = self._ingest_one(item.path, item.source, item.format, actor, str(item.path), progress)
             except ClearanceError as exc:

@@ -27,6 +27,7 @@ class FoundList:
     source: str | None  # None when the file could not even be opened (see ``error``)
     published: str | None
     files: tuple[Path, ...]
+    sha256: str | None = None
     error: str | None = None
 
     @property
@@ -94,7 +95,7 @@ def _open(path: Path, *, allow_unknown: bool) -> FoundList | None:
     close = getattr(parsed.entities, "close", None)
     if close is not None:
         close()  # a generator not yet started: closing it releases nothing but says we are done
-    return FoundList(path, fmt.name, parsed.meta.source, parsed.meta.published, files)
+    return FoundList(path, fmt.name, parsed.meta.source, parsed.meta.published, files, parsed.meta.sha256)
 
 
 def _path_date(path: Path) -> str | None:
