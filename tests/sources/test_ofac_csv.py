@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from ofac_fixture_facts import assert_fixture_aircraft, assert_fixture_vessel
 
 from clearance.cli import cli
 from clearance.engine import Engine
@@ -83,24 +84,12 @@ def test_fixture_set_is_detected_and_read_with_its_companions() -> None:
                                                                                    "Passenger air transport."}]
 
     aircraft = entities["90003"]
-    assert aircraft.type is EntityType.AIRCRAFT
-    assert aircraft.identifier_values(IdScheme.TAIL_NUMBER) == ["EW-999NW"]
-    assert aircraft.identifier_values(IdScheme.PREVIOUS_TAIL_NUMBER) == ["EW-998NW"]
-    assert aircraft.identifier_values(IdScheme.MSN) == ["35123"]
-    assert aircraft.identifier_values(IdScheme.CONSTRUCTION_NUMBER) == ["1234"]
-    assert aircraft.identifier_values(IdScheme.MODE_S) == ["5100AB"]
-    assert aircraft.properties["aircraft_model"] == ["B.737-800"]
-    assert aircraft.properties["aircraft_manufacture_date"] == ["2008-01-15"]
+    assert_fixture_aircraft(aircraft)
     assert {(link.kind, link.target_id) for link in aircraft.links} == {
         ("operator", "us-ofac-sdn:90002"), ("linked_to", "us-ofac-sdn:90002")}
 
     vessel = entities["90004"]
-    assert vessel.type is EntityType.VESSEL
-    assert vessel.identifier_values(IdScheme.IMO) == ["9111111"]
-    assert vessel.identifier_values(IdScheme.MMSI) == ["355000001"]
-    assert vessel.identifier_values(IdScheme.CALL_SIGN) == ["9BAB1"]
-    assert vessel.countries == ["PA"] and vessel.properties["vessel_flag"] == ["Panama"]
-    assert vessel.properties["vessel_type"] == ["Crude Oil Tanker"]
+    assert_fixture_vessel(vessel)
     assert vessel.addresses == []  # its add.csv row is all -0-
     # "Linked To: OCEANIC TRADING CO., LTD." ends the Remarks: the full stop is the name's own.
     assert ("linked_to", "OCEANIC TRADING CO., LTD.", "us-ofac-sdn:90005") in {

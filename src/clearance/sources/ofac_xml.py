@@ -91,6 +91,14 @@ def sniff_root(path: Path, head: bytes, expected: str) -> float:
     return 0.95 if root == expected else 0.0
 
 
+def majority_source(path: Path, entries: int, non_sdn: int) -> str:
+    """``us-ofac-cons`` when most of a file's ``entries`` are on non-SDN lists, else ``us-ofac-sdn``;
+    a file without entries is told by its name."""
+    if entries:
+        return "us-ofac-cons" if non_sdn * 2 > entries else "us-ofac-sdn"
+    return "us-ofac-cons" if "cons" in path.name.lower() else "us-ofac-sdn"
+
+
 def where(element: Element, name: str, key: str | None) -> str:
     """``line 12, sdnEntry[uid=9639]``: the place of an element in error messages."""
     return f"line {element.sourceline}, {name}" + (f"[{key}]" if key else "")
@@ -105,9 +113,7 @@ class _Survey:
     non_sdn: int = 0
 
     def source(self, path: Path) -> str:
-        if self.entries:
-            return "us-ofac-cons" if self.non_sdn * 2 > self.entries else "us-ofac-sdn"
-        return "us-ofac-cons" if "cons" in path.name.lower() else "us-ofac-sdn"
+        return majority_source(path, self.entries, self.non_sdn)
 
 
 class OfacXmlFormat:
