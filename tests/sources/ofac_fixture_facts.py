@@ -3,7 +3,18 @@ each format's test checks its parse against these, so the formats are held to th
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 from clearance.model import Entity, EntityType, IdScheme
+from clearance.sources import detect, open_list
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ofac"
+
+
+def by_id(path: Path, **options: Any) -> dict[str, Entity]:
+    """Every entity of a list file by local id (``options``: ``source``, ``fmt``)."""
+    return {e.local_id: e for e in open_list(path, **options).entities}
 
 
 def assert_fixture_aircraft(aircraft: Entity) -> None:
@@ -26,3 +37,16 @@ def assert_fixture_vessel(vessel: Entity) -> None:
     assert vessel.identifier_values(IdScheme.CALL_SIGN) == ["9BAB1"]
     assert vessel.countries == ["PA"] and vessel.properties["vessel_flag"] == ["Panama"]
     assert vessel.properties["vessel_type"] == ["Crude Oil Tanker"]
+
+
+def parsed(path: Path, fmt: str, source: str, published: str | None) -> dict[str, Entity]:
+    """Parse ``path`` after checking it is detected as ``fmt`` and read as list ``source``
+    published on ``published``; the entities by local id, each id seen once."""
+    assert detect(path).name == fmt
+    result = open_list(path)
+    assert (result.meta.source, result.meta.published) == (source, published)
+    entities: dict[str, Entity] = {}
+    for entity in result.entities:
+        assert entity.local_id not in entities and entity.source == source
+        entities[entity.local_id] = entity
+    return entities

@@ -8,24 +8,16 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from ofac_fixture_facts import assert_fixture_aircraft, assert_fixture_vessel
+from ofac_fixture_facts import FIXTURES, assert_fixture_aircraft, assert_fixture_vessel, by_id, parsed
 
-from clearance.model import Entity, EntityType, IdScheme, NameKind
-from clearance.sources import detect, open_list
+from clearance.model import EntityType, IdScheme, NameKind
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ofac"
 ADVANCED = FIXTURES / "sdn_advanced.xml"
 
 
-def by_id(path: Path) -> dict[str, Entity]:
-    return {e.local_id: e for e in open_list(path).entities}
-
 
 def test_fixture_advanced_sdn() -> None:
-    assert detect(ADVANCED).name == "ofac-advanced-xml"
-    parsed = open_list(ADVANCED)
-    assert (parsed.meta.source, parsed.meta.published) == ("us-ofac-sdn", "2024-05-03")
-    entities = {e.local_id: e for e in parsed.entities}
+    entities = parsed(ADVANCED, "ofac-advanced-xml", "us-ofac-sdn", "2024-05-03")
     assert sorted(entities) == ["90001", "90002", "90003", "90004", "90005"]
 
     person = entities["90001"]
@@ -83,9 +75,7 @@ def test_fixture_advanced_agrees_with_the_legacy_csv() -> None:
 def test_real_cons_advanced(data_dir: Path) -> None:
     path = data_dir / "ofac_consolidated_advanced_2020" / "cons_advanced.xml"
     text = path.read_text(encoding="utf-8")
-    parsed = open_list(path)
-    assert (parsed.meta.source, parsed.meta.published) == ("us-ofac-cons", "2020-03-17")
-    entities = {e.local_id: e for e in parsed.entities}
+    entities = parsed(path, "ofac-advanced-xml", "us-ofac-cons", "2020-03-17")
     fixed_refs = re.findall(r'<DistinctParty FixedRef="(\d+)"', text)
     assert set(entities) == set(fixed_refs) and len(entities) == len(fixed_refs) == 375
 

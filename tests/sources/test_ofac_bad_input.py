@@ -3,6 +3,7 @@ expected; ``clearance ingest`` exits 2 and the store keeps its previous version.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -81,8 +82,9 @@ def test_bad_companion_file_is_named(tmp_path: Path) -> None:
 
 
 def _ingest_cli(path: Path, db: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "1000"}  # the error on one line, whatever the path's length
     return subprocess.run([sys.executable, "-m", "clearance", "ingest", str(path), "--db", db],
-                          capture_output=True, text=True, timeout=120, check=False)
+                          capture_output=True, text=True, timeout=120, check=False, env=env)
 
 
 def test_cli_exits_2_and_store_keeps_previous_version(tmp_path: Path) -> None:
@@ -133,6 +135,13 @@ XML_DAMAGE: dict[tuple[str, str], dict[str, tuple[Callable[[str], str], str, str
         "unknown feature type": (
             _replace('FeatureTypeID="47"', 'FeatureTypeID="4747"'),
             "line 449, DistinctParty[FixedRef=90003]/Profile/Feature[ID=10022]", "unknown FeatureTypeID '4747'"),
+    },
+    ("sdn_enhanced.xml", "ofac-enhanced-xml"): {
+        "truncated": (_cut_before('<entity id="90004">'), "line ", "XML is not well-formed"),
+        "wrong root element": (_replace("<sanctionsData ", "<sanctionData ", "</sanctionsData>", "</sanctionData>"),
+                               "root element", "(expected <sanctionsData> (OFAC Enhanced XML))"),
+        "non-numeric id": (_replace('<entity id="90003">', '<entity id="EW-999NW">'), "line 188, entity/@id",
+                           "id 'EW-999NW' is not a number"),
     },
 }
 XML_CASES = [(key, case) for key, cases in XML_DAMAGE.items() for case in sorted(cases)]

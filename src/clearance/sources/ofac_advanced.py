@@ -48,10 +48,10 @@ from clearance.sources.base import ParsedList, sha256_of
 from clearance.sources.cells import address, clean
 from clearance.sources.ofac_labels import slug
 from clearance.sources.ofac_remarks import (
-    add_primary_name,
     apply_label,
     entity_type,
     finish,
+    ids_by_primary_name,
     ofac_name,
     period_dates,
     resolve_links,
@@ -142,9 +142,7 @@ class OfacAdvancedXmlFormat:
         tags = Tags(namespace)
         survey = self._survey(path, tags)
         chosen = source or survey.source(path)
-        ids_by_name: dict[str, str | None] = {}
-        for ref, name in survey.names.items():
-            add_primary_name(ids_by_name, name, f"{chosen}:{ref}")
+        ids_by_name = ids_by_primary_name(survey.names, chosen)
         meta = ListMeta(source=chosen, format=self.name, files=[str(path)], sha256=sha256_of(path),
                         published=survey.published, extra={"parties": len(survey.names)})
         return ParsedList(meta, self._entities(path, tags, chosen, survey, ids_by_name))

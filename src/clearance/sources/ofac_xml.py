@@ -31,10 +31,10 @@ from clearance.model import Entity, ListMeta, NameKind
 from clearance.sources.base import ParsedList, sha256_of
 from clearance.sources.cells import address, clean, join_parts
 from clearance.sources.ofac_remarks import (
-    add_primary_name,
     apply_label,
     entity_type,
     finish,
+    ids_by_primary_name,
     ofac_name,
     parse_dates,
     parse_remarks,
@@ -129,7 +129,7 @@ class OfacXmlFormat:
         tags = Tags(namespace)
         survey = _Survey()
         uids: dict[int, int] = {}
-        names: list[tuple[str, int]] = []
+        names: dict[str, str] = {}
         for element in iterparse(path, (tags("publshInformation"), tags(_ENTRY))):
             if local(element.tag) == "publshInformation":
                 survey.published = _publish_date(path, element, tags)
@@ -140,16 +140,14 @@ class OfacXmlFormat:
                                       f"uid {uid} already used on line {uids[uid]}", "one entry per uid")
             line = element.sourceline
             uids[uid] = line if isinstance(line, int) else 0
-            names.append((_primary_name(path, element, tags, uid), uid))
+            names[str(uid)] = _primary_name(path, element, tags, uid)
             survey.entries += 1
             programs = tags.texts(element, "programList/program")
             id_types = tags.texts(element, "idList/id/idType")
             if any(_NON_SDN_PROGRAM.match(p) for p in programs) or any(t.startswith(_SSI_MARKER) for t in id_types):
                 survey.non_sdn += 1
         chosen = source or survey.source(path)
-        ids_by_name: dict[str, str | None] = {}
-        for name, uid in names:
-            add_primary_name(ids_by_name, name, f"{chosen}:{uid}")
+        ids_by_name = ids_by_primary_name(names, chosen)
         meta = ListMeta(source=chosen, format=self.name, files=[str(path)], sha256=sha256_of(path),
                         published=survey.published, extra={"entries": survey.entries})
         return ParsedList(meta, self._entities(path, tags, chosen, ids_by_name))
