@@ -52,6 +52,7 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except ClearanceError as exc:
+        # Text, not markup: messages name elements like "sanctionEntity[logicalId=13]"
         err_console().print(Text.assemble(("error: ", "bold red"), str(exc)), highlight=False)
         sys.exit(exc.exit_code)
     except BrokenPipeError:

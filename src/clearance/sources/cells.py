@@ -100,11 +100,13 @@ _ENUMERATION = re.compile(r"(?:^|\s)\(?(?:\d{1,2}|[a-zA-Z])\)\s*")
 
 def enumerated(text: object) -> list[str]:
     """The items of a cell that lists several values as ``(1) X (2) Y``, ``1) X 2) Y`` or
-    ``(a) X (b) Y`` (UK lists do), else the cell itself; trailing separators are dropped."""
+    ``(a) X (b) Y`` (UK lists do), separators trailing an item dropped; else the cell itself."""
     value = clean(text)
     if value is None:
         return []
-    parts = _ENUMERATION.split(value) if _ENUMERATION.match(value) else [value]
+    if not _ENUMERATION.match(value):
+        return [value]
+    parts = _ENUMERATION.split(value)
     return [p for p in (clean(part.strip().rstrip(".,;").strip()) for part in parts) if p]
 
 
@@ -266,7 +268,7 @@ _SCHEME_PATTERNS: tuple[tuple[re.Pattern[str], IdScheme], ...] = tuple(
         (r"website|\burl\b", IdScheme.WEBSITE),
         (r"phone|\bfax\b", IdScheme.PHONE),
         (r"digital currency|crypto|wallet", IdScheme.CRYPTO_WALLET),
-        (r"regist(ry|ration)? (number|no|id)|regnumber|\bogrn|company number|business number|\bokpo\b|\bcr\b"
+        (r"\bregist|regnumber|\bogrn|company number|business number|\bokpo\b|\bcr\b"
          r"|commerc|chamber of comm|incorporation|mercantil|social credit|enterprise number|branch unit"
          r"|gazette|d-u-n-s|trade licen[cs]e|business registration", IdScheme.REGISTRATION),
         (r"national|\bidentity|identidad|identification|\bid (no|number|card)|\bid\b|cedula|cédula|\bssn\b"
