@@ -88,9 +88,17 @@ def text_missing_column(data: bytes) -> bytes:
     return b"\n".join(lines)
 
 
-def json_missing_comma(data: bytes) -> bytes:
-    at = data.index(b",", len(data) // 2)
-    return data[:at] + data[at + 1:]
+def json_broken_member(data: bytes) -> bytes:
+    """A '"key": value' pair past the middle loses its colon: never valid JSON."""
+    at = data.index(b'":', len(data) // 2)
+    return data[:at + 1] + b" " + data[at + 2:]
+
+
+def jsonl_not_an_object(data: bytes) -> bytes:
+    """A line in the middle that is valid JSON but not an entity object."""
+    lines = data.split(b"\n")
+    lines[len(lines) // 2] = b'["not", "an", "entity"]'
+    return b"\n".join(lines)
 
 
 def json_wrong_shape(data: bytes) -> bytes:
@@ -121,8 +129,12 @@ WHOLE_FILE = {"truncated workbook"}
 def damages(data: bytes) -> dict[str, Damage]:
     if data.startswith(b"PK\x03\x04"):
         return {"truncated workbook": xlsx_truncated, "wrongly shaped": xlsx_wrong_sheet}
+    lines = [line for line in data.splitlines() if line.strip()]
+    if len(lines) > 1 and all(line.lstrip().startswith(b"{") and line.rstrip().endswith(b"}") for line in lines):
+        return {"truncated": truncated, "malformed": json_broken_member, "wrongly encoded": undecodable,
+                "wrongly shaped": jsonl_not_an_object}
     if data.lstrip(b"\xef\xbb\xbf \r\n\t").startswith((b"{", b"[")):
-        return {"truncated": truncated, "malformed": json_missing_comma, "wrongly encoded": undecodable,
+        return {"truncated": truncated, "malformed": json_broken_member, "wrongly encoded": undecodable,
                 "wrongly shaped": json_wrong_shape}
     if data.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"<"):
         return {"truncated": truncated, "malformed": xml_unclosed, "wrongly encoded": undecodable,

@@ -30,7 +30,7 @@ from store_state import store_snapshot
 SECRET = "TOP-SECRET-4f1c"
 # XML formats known to exist; every other XML format is covered as soon as it has a fixture
 # (test_bad_input.py requires one for every format).
-EXPECTED_XML_FORMATS = {"un-xml", "ofac-xml"}
+EXPECTED_XML_FORMATS = {"un-xml", "ofac-xml", "ofac-advanced-xml", "ofac-enhanced-xml", "eu-fsf-xml", "fcdo-xml"}
 
 
 def with_doctype(sample: bytes, subset: str, reference: str | None, external: str | None = None) -> str:
