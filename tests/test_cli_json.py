@@ -10,11 +10,13 @@ import select
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from clearance.cli import main
 from local_http import local_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,10 +99,23 @@ def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
                           env={**os.environ, **(env or {})})
 
 
-def cli_json(*args: str, env: dict[str, str] | None = None, code: int = 0) -> Any:
-    done = cli(*args, "--json", env=env)
-    assert done.returncode == code, done.stderr
-    return json.loads(done.stdout)
+@pytest.fixture
+def cli_json(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
+    """``clearance ... --json`` through the CLI entry point, in this process (the suite stays fast;
+    test_progress_bar_on_a_terminal_only and the other CLI tests run real processes)."""
+
+    def run(*args: str, env: dict[str, str] | None = None, code: int = 0) -> Any:
+        with monkeypatch.context() as patched:
+            for key, value in (env or {}).items():
+                patched.setenv(key, value)
+            capsys.readouterr()
+            with pytest.raises(SystemExit) as exited:
+                main([*args, "--json"])
+            out, err = capsys.readouterr()
+        assert exited.value.code == code, err
+        return json.loads(out)
+
+    return run
 
 
 @pytest.fixture
@@ -113,7 +128,8 @@ def two_versions(fixtures: Path, tmp_path: Path, db_path: str) -> tuple[Path, Pa
     return first, second
 
 
-def test_json_output_matches_docs(two_versions: tuple[Path, Path], tmp_path: Path, db_path: str) -> None:
+def test_json_output_matches_docs(two_versions: tuple[Path, Path], tmp_path: Path, db_path: str,
+                                  cli_json: Callable[..., Any]) -> None:
     first, second = two_versions
     db = ["--db", db_path]
     ingested = cli_json("ingest", str(first), "--source", "custom:watch", *db)

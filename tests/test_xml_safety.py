@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from clearance.cli import main
 from clearance.engine import Engine
 from clearance.errors import ListFormatError, UnsafeXMLError
 from clearance.sources import xml as safe_xml
@@ -183,19 +184,36 @@ def test_parser_is_safe_even_without_the_prolog_check(
 
 @pytest.mark.parametrize("attack", ["xxe-http", "billion-laughs", "external-dtd-http"])
 def test_cli_ingest_refuses_unsafe_xml(
-    attack: str, tmp_path: Path, db_path: str, fixtures: Path, server: LocalServer, secret: WatchedSecret
+    attack: str, tmp_path: Path, db_path: str, fixtures: Path, server: LocalServer, secret: WatchedSecret,
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """``clearance ingest`` with auto-detection, through the CLI entry point (in this process)."""
+    monkeypatch.setenv("COLUMNS", "500")
     before = _seeded(db_path, fixtures)
     for fmt, sample in sorted(xml_samples().items()):
         payload = tmp_path / f"{fmt}-{attack}.xml"
         payload.write_bytes(attacks(secret.path, server)[attack](sample.read_bytes()))
-        done = subprocess.run([sys.executable, "-m", "clearance", "ingest", str(payload), "--db", db_path],
-                              capture_output=True, text=True, timeout=60, env={**os.environ, "COLUMNS": "500"})
-        assert done.returncode == 2, (fmt, done.stdout, done.stderr)
-        assert str(payload) in done.stderr and "DOCTYPE" in done.stderr, done.stderr
-        assert done.stdout == ""
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as exited:
+            main(["ingest", str(payload), "--db", db_path])
+        out, err = capsys.readouterr()
+        assert exited.value.code == 2, (fmt, out, err)
+        assert str(payload) in err and "DOCTYPE" in err, err
+        assert out == ""
     _assert_nothing_leaked(db_path, server, secret)
     assert store_snapshot(db_path) == before
+
+
+def test_cli_process_exits_2_on_unsafe_xml(tmp_path: Path, db_path: str, server: LocalServer,
+                                           secret: WatchedSecret) -> None:
+    """The same in a real process: the exit code a shell sees."""
+    payload = tmp_path / "xxe.xml"
+    payload.write_bytes(attacks(secret.path, server)["xxe-http"](xml_samples()["un-xml"].read_bytes()))
+    done = subprocess.run([sys.executable, "-m", "clearance", "ingest", str(payload), "--db", db_path],
+                          capture_output=True, text=True, timeout=60, env={**os.environ, "COLUMNS": "500"})
+    assert done.returncode == 2 and done.stdout == ""
+    assert str(payload) in done.stderr and "DOCTYPE declares entities" in done.stderr
+    _assert_nothing_leaked(db_path, server, secret)
 
 
 @pytest.mark.parametrize(
