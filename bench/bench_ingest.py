@@ -38,6 +38,7 @@ END = "<!-- bench_ingest:end -->"
 @dataclass(frozen=True)
 class Run:
     wall: float  # seconds, process start to exit
+    cpu: float  # user + system CPU seconds of the process: less sensitive to a busy machine
     ingest: float  # seconds inside the ingest, as the command reports it
     peak_mb: float  # the process's peak resident set size
     entities: int
@@ -60,7 +61,22 @@ def run_once(path: Path, source: str, folder: Path) -> Run:
     for leftover in folder.glob(db.name + "*"):
         leftover.unlink()
     # ru_maxrss is in kibibytes on Linux
-    return Run(wall, float(result["seconds"]), usage.ru_maxrss / 1024, int(result["entities"]))
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(wall, cpu, float(result["seconds"]), usage.ru_maxrss / 1024, int(result["entities"]))
+
+
+# The fixed cost every ingest process pays before its first entity: interpreter, imports, and the
+# first country-name lookup (rigour builds its territory-name index then).
+FLOOR = ("from clearance.cli import cli; from clearance.model.countries import to_country_code; "
+         "to_country_code('Burma')")
+
+
+def floor_once() -> tuple[float, float]:
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", FLOOR])
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return time.perf_counter() - started, usage.ru_utime + usage.ru_stime
 
 
 def machine() -> dict[str, str]:
@@ -83,29 +99,31 @@ def load() -> str:
     return f"{one:.2f} {five:.2f} {fifteen:.2f}"
 
 
-def report(results: dict[str, list[Run]], repeat: int, info: dict[str, str], loads: tuple[str, str],
-           command: str) -> str:
+def report(results: dict[str, list[Run]], floors: list[tuple[float, float]], repeat: int, info: dict[str, str],
+           loads: tuple[str, str], command: str) -> str:
     lines = [
         START,
         "## Ingest (`bench/bench_ingest.py`)",
         "",
         f"Command: `{command}`. Each run is `python -m clearance ingest PATH --source ID --db FRESH.db --json` "
         "in its own process; wall time from process start to exit (Python start-up and imports included), "
-        "ingest time as the command reports it, peak RSS of that process (`os.wait4` rusage). "
+        "CPU time (user + system) and peak RSS of that process (`os.wait4` rusage), "
+        "ingest time as the command reports it. "
         f"Median of {repeat} runs (min–max in brackets).",
         "",
         f"Machine: {info['nproc']} CPUs ({info['cpu']}), {info['ram']} RAM, Python {info['python']}, "
         f"{info['system']}. Load average (1/5/15 min) before: {loads[0]}; after: {loads[1]}. "
         "The machine is shared, so the figures are noisy.",
         "",
-        "| list | entities | wall s | ingest s | peak RSS MB | target | met |",
-        "|---|---:|---:|---:|---:|---|---|",
+        "| list | entities | wall s | CPU s | ingest s | peak RSS MB | target | met |",
+        "|---|---:|---:|---:|---:|---:|---|---|",
     ]
     for label, _path, source in CASES:
         runs = results.get(source)
         if not runs:
             continue
         wall = [r.wall for r in runs]
+        cpu = [r.cpu for r in runs]
         ingest = [r.ingest for r in runs]
         rss = [r.peak_mb for r in runs]
         target = TARGET.get(source)
@@ -113,11 +131,19 @@ def report(results: dict[str, list[Run]], repeat: int, info: dict[str, str], loa
         if target:
             goal = f"< {target[0]:g} s, < {target[1]:g} MB"
             met = "yes" if statistics.median(wall) < target[0] and max(rss) < target[1] else "**no**"
+            if met != "yes" and statistics.median(cpu) < target[0] and max(rss) < target[1]:
+                met = "**no** (wall); yes in CPU time"
         lines.append(
             f"| {label} | {runs[0].entities:,} | {statistics.median(wall):.2f} ({min(wall):.2f}–{max(wall):.2f}) "
+            f"| {statistics.median(cpu):.2f} ({min(cpu):.2f}–{max(cpu):.2f}) "
             f"| {statistics.median(ingest):.2f} ({min(ingest):.2f}–{max(ingest):.2f}) "
             f"| {statistics.median(rss):.0f} ({min(rss):.0f}–{max(rss):.0f}) | {goal} | {met} |"
         )
+    if floors:
+        walls, cpus = [f[0] for f in floors], [f[1] for f in floors]
+        lines += ["", f"Fixed cost in every run (start-up, imports, first country lookup, which builds rigour's "
+                  f"territory-name index): median {statistics.median(walls):.2f} s wall, "
+                  f"{statistics.median(cpus):.2f} s CPU (`python -c \"{FLOOR}\"`)."]
     lines.append(END)
     return "\n".join(lines) + "\n"
 
@@ -150,15 +176,17 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     before = load()
     results: dict[str, list[Run]] = {}
+    floors = [floor_once() for _ in range(args.repeat)]
     with tempfile.TemporaryDirectory(prefix="clearance-bench-") as tmp:
         for label, rel, source in CASES:
             for i in range(args.repeat):
                 run = run_once(data / rel, source, Path(tmp))
                 results.setdefault(source, []).append(run)
-                print(f"{label} run {i + 1}/{args.repeat}: {run.wall:.2f} s wall, {run.ingest:.2f} s ingest, "
+                print(f"{label} run {i + 1}/{args.repeat}: {run.wall:.2f} s wall, {run.cpu:.2f} s CPU, "
+                      f"{run.ingest:.2f} s ingest, "
                       f"{run.peak_mb:.0f} MB peak, {run.entities:,} entities", file=sys.stderr)
     command = "python -m bench.bench_ingest" + (f" --repeat {args.repeat}" if args.repeat != 5 else "")
-    section = report(results, args.repeat, machine(), (before, load()), command)
+    section = report(results, floors, args.repeat, machine(), (before, load()), command)
     print(section)
     if not args.no_write:
         write_section(Path(args.output), section)

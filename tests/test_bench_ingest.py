@@ -44,8 +44,9 @@ def test_bench_measures_each_list_and_rewrites_only_its_section(fixtures: Path, 
     assert len(rows) == 2
     cells = [c.strip() for c in rows[0].strip("|").split("|")]
     assert int(cells[1].replace(",", "")) > 0  # entities
-    wall, rss = float(cells[2].split()[0]), float(cells[4].split()[0])
-    assert 0 < wall < 120 and 20 < rss < 2000  # a real process's figures, in seconds and MB
+    wall, cpu, rss = float(cells[2].split()[0]), float(cells[3].split()[0]), float(cells[5].split()[0])
+    assert 0 < wall < 120 and 0 < cpu < 120 and 20 < rss < 2000  # a real process's figures, in s and MB
+    assert "Fixed cost in every run" in text
     assert "Load average" in text and "CPUs" in text
 
 
