@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -342,7 +342,7 @@ def _place(element: Element, tags: Tags, refs: _Refs) -> _Place:
                     region=", ".join(parts["STATE/PROVINCE"] + parts["REGION"]) or None,
                     postal_code=" ".join(parts["POSTAL CODE"]) or None, country=country_name)
     if found is not None and iso and found.country != iso:
-        found = Address(found.full, found.street, found.city, found.postal_code, found.region, iso, found.country_name)
+        found = replace(found, country=iso)
     return _Place(found, iso or country_name, country_name, element_record(element))
 
 
