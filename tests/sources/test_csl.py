@@ -94,6 +94,11 @@ def test_json_gives_the_same_entities(fixtures: Path, parse_all: Parse) -> None:
     assert from_json["SDN-90001"].record["ids"][0]["number"] == "MP1234567"  # the API object as published
 
 
+def test_json_through_cli(fixtures: Path, ingest_twice: Callable[[Path], dict[str, Any]]) -> None:
+    result = ingest_twice(fixtures / "csl_results.json")
+    assert (result["source"], result["format"], result["entities"]) == ("us-trade-csl", "csl-json", 8)
+
+
 @pytest.mark.realdata
 def test_real_list(data_dir: Path, parse_all: Parse) -> None:
     path = data_dir / REAL
