@@ -58,15 +58,16 @@ def test_csv_fixture(fixtures: Path, parse_all: Parse) -> None:
     assert (passport.scheme, passport.value, passport.country, passport.note) == (
         IdScheme.PASSPORT, "MP1234567", "BY", "issued 2016-07-12; expires 2026-07-11")
     assert (tax.scheme, tax.value, tax.label) == (IdScheme.TAX_ID, "100000001", "Tax ID No.")
-    assert person.properties["sanction_details"] == [
-        "Secondary sanctions risk: Ukraine-/Russia-Related Sanctions Regulations, 31 CFR 589.201"]
+    # OFAC's labelled facts land as the OFAC formats put them (clearance.sources.ofac_labels)
+    assert person.properties["secondary_sanctions_risk"] == [
+        "Ukraine-/Russia-Related Sanctions Regulations, 31 CFR 589.201"]
     assert person.programs == ["BELARUS-EO14038", "RUSSIA-EO14024"] and person.titles == ["Director General"]
     aircraft = entries["SDN-90002"]
     assert aircraft.type is EntityType.AIRCRAFT
     assert aircraft.identifier_values(IdScheme.TAIL_NUMBER) == ["EW-901EX"]
     assert aircraft.identifier_values(IdScheme.MSN) == ["99001"]
     assert aircraft.properties["aircraft_model"] == ["B.737-800"] and aircraft.countries == ["BY"]
-    assert aircraft.links == [Link("operated_by", "EXAMPLE AIR"), Link("linked_to", "EXAMPLE AIR")]
+    assert aircraft.links == [Link("operator", "EXAMPLE AIR"), Link("linked_to", "EXAMPLE AIR")]
     bank = entries["SDN-90003"]
     assert bank.identifier_values(IdScheme.SWIFT_BIC) == ["EXMPIRTH"] and bank.incorporation_dates == ["2019-01-17"]
     denied = entries["DPL-1f2e3d4c5b6a79881726354453627180a9b8c7d6"]

@@ -49,7 +49,7 @@ def test_xml_designations(fixtures: Path, parse_all: Parse) -> None:
     assert [(i.scheme, i.value) for i in firm.identifiers] == [
         (IdScheme.PHONE, "+7 495 000 0000"), (IdScheme.EMAIL, "info@example.test"),
         (IdScheme.WEBSITE, "www.example.test"), (IdScheme.REGISTRATION, "1027700000000")]
-    assert firm.links == [Link("owned_by", "Example Holding JSC"), Link("owner", "Example Avionics LLC")]
+    assert firm.links == [Link("owned_by", "Example Holding JSC"), Link("owner_of", "Example Avionics LLC")]
     ship = found["DPR9001"]
     assert ship.type is EntityType.VESSEL and ship.identifier_values(IdScheme.IMO) == ["9123456"]
     assert ship.countries == ["KP"] and ship.properties["vessel_previous_flag"] == ["Panama", "Sierra Leone"]
