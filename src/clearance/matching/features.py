@@ -47,7 +47,7 @@ class Candidate:
     family: Family
     caption: str
     programs: tuple[str, ...]
-    names: tuple[NameForm, ...]
+    name_ids: range  # its names in the index (analysed on demand)
     birth_dates: tuple[str, ...]
     countries: frozenset[str]
     gender: str | None
@@ -293,10 +293,9 @@ FEATURES: tuple[Feature, ...] = (
 MAX_BONUS = sum(f.weight for f in FEATURES if not f.main and f.weight > 0)
 
 
-def compare(query: PreparedQuery, candidate: Candidate, names: list[NameForm] | None = None) -> Comparison:
-    """Align the query's names with ``names`` (default: all the candidate's names)."""
-    forms = query.forms(candidate.family)
-    alignment = best_alignment(forms, list(names if names is not None else candidate.names))
+def compare(query: PreparedQuery, candidate: Candidate, names: list[NameForm]) -> Comparison:
+    """Align the query's names with ``names`` (some or all of the candidate's names)."""
+    alignment = best_alignment(query.forms(candidate.family), names)
     return Comparison(query, candidate, alignment)
 
 
