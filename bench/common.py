@@ -8,6 +8,7 @@ unchanged. The peer (OpenSanctions' nomenklatura) is installed from PyPI into
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import os
@@ -26,6 +27,8 @@ from rich.table import Table
 from clearance.engine import Engine
 from clearance.errors import UnknownFormatError
 from clearance.model import Entity, EntityType, IdScheme
+from clearance.model.countries import to_country_code
+from clearance.model.dates import parse_partial_date
 from clearance.model.screening import Query
 
 BENCH = Path(__file__).resolve().parent
@@ -221,6 +224,25 @@ def timed(func: Callable[[], Any]) -> tuple[Any, float]:
     started = time.perf_counter()
     value = func()
     return value, time.perf_counter() - started
+
+
+def person_query(row: dict[str, str], row_id: str) -> Query:
+    """A person query from a fixture row: name, birth date (valid part), nationality, gender."""
+    date = None
+    raw = (row.get("date_of_birth") or "").strip()
+    while raw and date is None:
+        date = parse_partial_date(raw)
+        raw = raw.rsplit("-", 1)[0] if "-" in raw else ""
+    country = to_country_code(row.get("nationality") or "")
+    gender = (row.get("gender") or "").strip().lower() or None
+    return Query(row["full_name"], type=EntityType.PERSON, birth_date=date, country=country,
+                 gender=gender if gender in ("male", "female") else None, id=row_id)
+
+
+def read_csv(path: Path, limit: int | None = None) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    return rows[:limit] if limit is not None else rows
 
 
 # -- FollowTheMoney forms of clearance's entities and queries, for the peer -----------------------

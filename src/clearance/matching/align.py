@@ -121,10 +121,10 @@ def token_similarity(q: Token, c: Token, family: Family, params: AlignParams) ->
         # letter (chen, cheng): only the same character or the same name in rigour's data count.
         if q.original == c.original:
             return 1.0, "exact"
-        return (_symbol_score(q, c, params), "symbol") if shared else (0.0, "")
+        return (symbol_score(q, params, c), "symbol") if shared else (0.0, "")
     best, how = 0.0, ""
     if shared:
-        best, how = _symbol_score(q, c, params), "symbol"
+        best, how = symbol_score(q, params, c), "symbol"
     fuzzy = _fuzzy(q.text, c.text)
     if fuzzy > best and fuzzy >= params.fuzzy_floor:
         best, how = fuzzy, "fuzzy"
@@ -142,10 +142,10 @@ def token_similarity(q: Token, c: Token, family: Family, params: AlignParams) ->
     return best, how
 
 
-def _symbol_score(q: Token, c: Token, params: AlignParams) -> float:
+def symbol_score(q: Token, params: AlignParams, c: Token | None = None) -> float:
     """A shared name symbol is strong for long words; short words and Han or Hangul syllables
     (``yu``, ``jin``, ``li``) share symbols with many others, so their agreement counts less."""
-    if min(len(q.text), len(c.text)) < 4 or _one_syllable(q) or _one_syllable(c):
+    if len(q.text) < 4 or _one_syllable(q) or (c is not None and (len(c.text) < 4 or _one_syllable(c))):
         return params.short_symbol_score
     return params.symbol_score
 
@@ -318,7 +318,8 @@ def align(q: NameForm, c: NameForm, params: AlignParams = DEFAULT_PARAMS) -> Nam
     for t in left_c:
         if id(t) not in skip_c:
             # A number only one side has still tells entities apart (Fund I / Fund).
-            cost = (params.extra_number if t.kind is TokenKind.NUMBER else params.extra_candidate) * EXTRA_WEIGHTS[t.kind]
+            share = params.extra_number if t.kind is TokenKind.NUMBER else params.extra_candidate
+            cost = share * EXTRA_WEIGHTS[t.kind]
             pairings.append(Pairing("extra", "", t.text, 0.0, cost))
             denominator += cost
     score = numerator / denominator if denominator else 0.0

@@ -31,10 +31,10 @@ from collections.abc import Iterable, Iterator
 from itertools import combinations
 from typing import Any
 
-from clearance.matching.align import DEFAULT_PARAMS, LONG_WORD
+from clearance.matching.align import DEFAULT_PARAMS, LONG_WORD, symbol_score
 from clearance.matching.features import Candidate, IdentifierKey, PreparedQuery
 from clearance.matching.identifiers import identifier_key
-from clearance.matching.names import FAMILY_OF_TYPE, STRONG, Family, NameForm, Token, TokenKind, analyze
+from clearance.matching.names import EXTRA_WEIGHTS, FAMILY_OF_TYPE, STRONG, Family, NameForm, Token, TokenKind, analyze
 from clearance.model import Entity, NameKind
 from clearance.model.screening import ListRef
 
@@ -71,33 +71,39 @@ def _strong_positions(form: NameForm, lookup: list[int]) -> list[int]:
     return strong or lookup
 
 
-def least_contradiction(token: Token) -> float:
-    """The least :func:`contradiction_share` a query word can have with a listed word the index
-    did not retrieve for it. A word shorter than ``LONG_WORD`` that is not retrieved is at least
-    two edits from every listed word (the index finds all one-edit neighbours), so the share is
-    at least ``2 * 2 / (len + 2)``. Words the index cannot vouch for (long, abjad, syllabic,
-    initials) are assumed to agree."""
-    if token.abjad or token.syllabic or token.kind is not TokenKind.NAME or len(token.text) >= LONG_WORD:
-        return 0.0
-    return min(1.0, 4.0 / (len(token.text) + 2))
+def least_contradiction(token: Token) -> tuple[float, float]:
+    """(least contradiction share, extra cost) of a query word that retrieved nothing in a name.
+
+    A word shorter than ``LONG_WORD`` that is not retrieved is at least two edits from every word
+    of the name (the index finds all one-edit neighbours), so its contradiction share is at least
+    ``2 * 2 / (len + 2)``; a Han or Hangul syllable always contradicts fully and costs as much
+    when left over. Words the index cannot vouch for (long, abjad, initials) are assumed to agree.
+    """
+    params = DEFAULT_PARAMS
+    if token.syllabic:
+        return 1.0, params.contradiction * token.weight
+    extra = params.extra_query * EXTRA_WEIGHTS[token.kind]
+    if token.abjad or token.kind is not TokenKind.NAME or len(token.text) >= LONG_WORD:
+        return 0.0, extra
+    return min(1.0, 4.0 / (len(token.text) + 2)), extra
 
 
-def bound(values: list[float], shares: list[float], size: int) -> float:
+def bound(values: list[float], left: list[tuple[float, float]], size: int) -> float:
     """The best name score a listed name of ``size`` distinctive words can reach when the query's
-    distinctive words that hit it pair with scores ``values`` and the others, whose least
-    contradiction shares are ``shares``, are left over: contradicted by the name's own left-over
-    words while it has some (the weakest contradictions first), else extra."""
+    distinctive words that hit it pair with scores ``values`` and the others, with the least
+    contradiction shares and extra costs ``left``, are left over: contradicted by the name's own
+    left-over words while it has some (the weakest contradictions first), else extra."""
     if not values:
         return 0.0
-    params = DEFAULT_PARAMS
+    contradiction = DEFAULT_PARAMS.contradiction
     spare = max(0, size - len(values))
     cost = 0.0
-    for share in sorted(shares):
+    for share, extra in sorted(left):
         if spare > 0:
-            cost += params.contradiction * share
+            cost += contradiction * share
             spare -= 1
         else:
-            cost += params.extra_query
+            cost += extra
     return sum(values) / (len(values) + cost)
 
 
@@ -195,63 +201,90 @@ class ScreeningIndex:
         for form in query.forms(family):
             lookup = _lookup_positions(form)
             strong = _strong_positions(form, lookup)
-            exact: dict[int, set[int]] = {}
-            near: dict[int, set[int]] = {}
+            tiers: dict[int, list[tuple[float, set[int]]]] = {}
+            union: dict[int, set[int]] = {}
             rarity: dict[int, float] = {}
             for position in lookup:
-                found, close, frequency = self._token_hits(prefix, form, position)
-                if found or close:
-                    exact[position], near[position] = found, close
+                found, everything, frequency = self._token_hits(prefix, form, position)
+                if everything:
+                    tiers[position], union[position] = found, everything
                     rarity[position] = math.log(total_names / max(1, frequency))
-            tokens = [form.tokens[i] for i in strong]
-            shares = [least_contradiction(t) for t in tokens]
-            near_score = [1.0 - 1.0 / max(len(t.text), 2) for t in tokens]
-            hit_sets = [exact[i] | near[i] if i in exact else set() for i in strong]
-            for name_id in self._worth_aligning(hit_sets, shares, floor):
+            left_over = {i: least_contradiction(form.tokens[i]) for i in strong}
+            hit_sets = [union.get(i, set()) for i in strong]
+            for name_id in self._worth_aligning(hit_sets, sorted(left_over.values()), floor):
                 values: list[float] = []
-                left: list[float] = []
-                for k, i in enumerate(strong):
-                    if i in exact and name_id in exact[i]:
-                        values.append(1.0)
-                    elif i in near and name_id in near[i]:
-                        values.append(near_score[k])
+                left: list[tuple[float, float]] = []
+                for i in strong:
+                    value = next((v for v, names in tiers.get(i, ()) if name_id in names), 0.0)
+                    if value > 0.0:
+                        values.append(value)
                     else:
-                        left.append(shares[k])
+                        left.append(left_over[i])
                 value = bound(values, left, self.size[name_id])
                 if value < floor:
                     continue
-                found_rarity = sum(r for i, r in rarity.items() if name_id in exact[i] or name_id in near[i])
+                found_rarity = sum(r for i, r in rarity.items() if name_id in union[i])
                 if (value, found_rarity) > best.get(name_id, (0.0, 0.0)):
                     best[name_id] = (value, found_rarity)
         return best
 
-    def _token_hits(self, prefix: str, form: NameForm, position: int) -> tuple[set[int], set[int], int]:
-        """Names hit by one query word: exactly (text, symbol, joined, skeleton), and through a
-        one-edit neighbour; and the largest posting's length (for the word's rarity)."""
-        exact: set[int] = set()
-        near: set[int] = set()
-        frequency = 0
-        postings = self.postings
-        for key in self._token_keys(prefix, form, position):
-            posting = postings.get(key)
-            if posting:
-                exact.update(posting)
-                frequency = max(frequency, len(posting))
+    def _token_hits(self, prefix: str, form: NameForm, position: int
+                    ) -> tuple[list[tuple[float, set[int]]], set[int], int]:
+        """Names one query word hits, in tiers of the best pair score each can give: the same word
+        (or joined words) 1, a shared name symbol, the same consonant skeleton, a one-edit
+        neighbour; all of them; and the largest posting's length (for the word's rarity)."""
         token = form.tokens[position]
+        postings = self.postings
+        frequency = 0
+        tiers: list[tuple[float, set[int]]] = []
+        for value, keys in self._tiered_keys(prefix, form, position):
+            names: set[int] = set()
+            for key in keys:
+                posting = postings.get(key)
+                if posting:
+                    names.update(posting)
+                    frequency = max(frequency, len(posting))
+            if names:
+                tiers.append((value, names))
         if len(token.text) >= _FUZZY_MIN_LENGTH and token.kind is not TokenKind.NUMBER:
+            near: set[int] = set()
             for word in self._neighbours_of(token.text):
                 posting = postings.get(prefix + "t" + word)
                 if posting:
                     near.update(posting)
-        return exact, near - exact, frequency
+            if near:
+                tiers.append((1.0 - 1.0 / len(token.text), near))
+        tiers.sort(key=lambda tier: -tier[0])
+        everything: set[int] = set().union(*(names for _, names in tiers)) if tiers else set()
+        return tiers, everything, frequency
 
-    def _worth_aligning(self, sets: list[set[int]], shares: list[float], floor: float) -> set[int]:
+    def _tiered_keys(self, prefix: str, form: NameForm, position: int) -> list[tuple[float, list[str]]]:
+        """The keys of one query word, grouped by the pair score a hit through them can give."""
+        token = form.tokens[position]
+        same = [prefix + "t" + token.text]
+        if position + 1 < len(form.tokens):
+            same.append(prefix + "t" + token.text + form.tokens[position + 1].text)
+        if position > 0:
+            same.append(prefix + "t" + form.tokens[position - 1].text + token.text)
+        same += [prefix + "s" + s for s in token.symbols if s.startswith("NUM:")]
+        symbols = {s for s in token.symbols if s.startswith("NAME:")}
+        for group in form.groups:
+            if group.start <= position < group.end:
+                symbols.update(s for s in group.symbols if s.startswith("NAME:"))
+        tiers = [(1.0, same)]
+        if symbols:
+            tiers.append((symbol_score(token, DEFAULT_PARAMS), [prefix + "s" + s for s in symbols]))
+        if token.abjad and len(token.skeleton) >= 3:
+            tiers.append((DEFAULT_PARAMS.skeleton_score if len(token.skeleton) >= 4 else
+                          DEFAULT_PARAMS.short_skeleton_score, [prefix + "k" + token.skeleton]))
+        return tiers
+
+    def _worth_aligning(self, sets: list[set[int]], weakest: list[tuple[float, float]], floor: float) -> set[int]:
         """Names hit by enough of the query's distinctive words to possibly reach ``floor``."""
         words = len(sets)
         present = [found for found in sets if found]
         if not present:
             return set()
-        weakest = sorted(shares)
 
         def reachable(hits: int, spare: int) -> bool:
             return bound([1.0] * hits, weakest[: words - hits], hits + spare) >= floor
@@ -273,18 +306,6 @@ class ScreeningIndex:
         for group in combinations(sorted(present, key=len), needed):
             found |= set.intersection(*group)
         return found
-
-    def _token_keys(self, prefix: str, form: NameForm, position: int) -> list[str]:
-        token = form.tokens[position]
-        keys = [prefix + "t" + token.text]
-        keys += [prefix + "s" + s for s in token.symbols if s.startswith(_INDEXED_SYMBOLS)]
-        if token.abjad and len(token.skeleton) >= 2:
-            keys.append(prefix + "k" + token.skeleton)
-        if position + 1 < len(form.tokens):
-            keys.append(prefix + "t" + token.text + form.tokens[position + 1].text)
-        if position > 0:
-            keys.append(prefix + "t" + form.tokens[position - 1].text + token.text)
-        return keys
 
     def _neighbours_of(self, word: str) -> set[str]:
         """Vocabulary words within one edit of ``word`` (deletion, insertion, substitution)."""
@@ -331,7 +352,7 @@ def _name_keys(form: NameForm, prefix: str) -> Iterator[str]:
         for symbol in token.symbols:
             if symbol.startswith(_INDEXED_SYMBOLS):
                 yield prefix + "s" + symbol
-        if len(token.skeleton) >= 2:
+        if len(token.skeleton) >= 3:
             yield prefix + "k" + token.skeleton
     for left, right in zip(form.tokens, form.tokens[1:], strict=False):
         yield prefix + "t" + left.text + right.text
