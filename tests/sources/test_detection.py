@@ -4,6 +4,7 @@ alone, whatever the file is called, and the OFAC files are claimed by none of th
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -92,3 +93,17 @@ def test_xml_read_only_through_the_safe_module() -> None:
             offenders += [f"{module.name}: {n}" for n in names
                           if n.split(".")[0] in ("lxml", "xml", "defusedxml", "xmltodict")]
     assert offenders == []
+
+
+@pytest.mark.parametrize("name", ["un_consolidated.xml", "fcdo_uk_sanctions_list.xml", "eu_fsf.xml"])
+def test_xml_formats_refuse_entity_declarations(fixtures: Path, tmp_path: Path, name: str,
+                                                rejected: Callable[..., str]) -> None:
+    """A list file that smuggles in a DTD with entities (an expansion bomb, an external file)
+    is refused before any parsing, whichever format it otherwise looks like."""
+    text = (fixtures / name).read_text(encoding="utf-8")
+    declaration, rest = text.split("\n", 1)
+    bomb = ('<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+            '<!ENTITY leak SYSTEM "file:///etc/passwd">]>')
+    path = tmp_path / name
+    path.write_text(f"{declaration}\n{bomb}\n{rest}", encoding="utf-8")
+    rejected(path, "line 2", "DOCTYPE declares entities")

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from clearance.model import Entity, EntityType, IdScheme, Link
 from clearance.sources import detect, open_list
 
@@ -47,7 +49,7 @@ def test_xml_designations(fixtures: Path, parse_all: Parse) -> None:
     assert [(i.scheme, i.value) for i in firm.identifiers] == [
         (IdScheme.PHONE, "+7 495 000 0000"), (IdScheme.EMAIL, "info@example.test"),
         (IdScheme.WEBSITE, "www.example.test"), (IdScheme.REGISTRATION, "1027700000000")]
-    assert firm.links == [Link("owned_by", "Example Holding JSC"), Link("owner", "Example Avionics LLC")]
+    assert firm.links == [Link("owned_by", "Example Holding JSC"), Link("owner_of", "Example Avionics LLC")]
     ship = found["DPR9001"]
     assert ship.type is EntityType.VESSEL and ship.identifier_values(IdScheme.IMO) == ["9123456"]
     assert ship.countries == ["KP"] and ship.properties["vessel_previous_flag"] == ["Panama", "Sierra Leone"]
@@ -80,10 +82,12 @@ def test_csv_type_column_under_its_other_header(fixtures: Path, tmp_path: Path, 
     assert parse_all(path)["DPR9001"].type is EntityType.VESSEL
 
 
-def test_fixtures_through_cli(fixtures: Path, ingest_twice: Callable[[Path], dict[str, Any]]) -> None:
-    result = ingest_twice(fixtures / XML)
+@pytest.mark.parametrize(("name", "fmt"), [(XML, "fcdo-xml"), (CSV, "fcdo-csv")])
+def test_fixtures_through_cli(fixtures: Path, ingest_twice: Callable[[Path], dict[str, Any]], name: str,
+                              fmt: str) -> None:
+    result = ingest_twice(fixtures / name)
     assert (result["source"], result["format"], result["entities"], result["published"]) == (
-        "gb-fcdo", "fcdo-xml", 4, "2026-10-02")
+        "gb-fcdo", fmt, 4, "2026-10-02")
 
 
 def _variant(fixtures: Path, tmp_path: Path, name: str, old: str, new: str) -> Path:

@@ -58,7 +58,7 @@ def test_relations_folded_into_parties(fixtures: Path, parse_all: Parse) -> None
     assert company.programs == ["RUSSIA-EO14024"] and company.listed_on == "2022-02-24"
     # Ownership with its share, seen from both ends; Directorship
     assert Link("owned_by", "Example Holding", "ftm:ftm-org-1", 0.51) in company.links
-    assert holding.links == [Link("owner", "Example Avionics JSC", "ftm:ftm-company-1", 0.51)]
+    assert holding.links == [Link("owner_of", "Example Avionics JSC", "ftm:ftm-company-1", 0.51)]
     assert Link("director_of", "Example Avionics JSC", "ftm:ftm-company-1") in person.links
     assert Link("directed_by", "Ivan Petrovich Examplov", "ftm:ftm-person-1") in company.links
     # Passport and Identification entities become identifiers of their holders

@@ -384,7 +384,7 @@ def _contacts_and_links(found: _Designation, entity: Entity) -> None:
         m = _IMO.match(value)
         entity.identifiers.append(Identifier(IdScheme.IMO, m.group(1) if m else value, label="IMONumber"))
     for key, kind in (("ParentCompany", "owned_by"), ("CurrentOwnerOperator", "owned_by"),
-                      ("Subsidiary", "owner"), ("PreviousOwnerOperator", "previously_owned_by")):
+                      ("Subsidiary", "owner_of"), ("PreviousOwnerOperator", "previously_owned_by")):
         for value in found.all(key):
             if Link(kind, value) not in entity.links:
                 entity.links.append(Link(kind, value))

@@ -6,8 +6,10 @@ Entities of other schemata that describe a party are folded into it:
 
 * ``Sanction`` (its ``entity``): programs, the earliest ``startDate``/``listingDate``, authority;
 * ``Ownership`` (``owner`` -> ``asset``, ``percentage``): an ``owned_by`` link with the share
-  on the asset and an ``owner`` link on the owner; ``Directorship`` gives ``directed_by`` /
-  ``director_of``; ``UnknownLink``, ``Associate`` and ``Family`` give ``linked_to``;
+  on the asset and an ``owner_of`` link on the owner; ``Directorship`` gives ``directed_by`` /
+  ``director_of``; ``UnknownLink``, ``Associate`` and ``Family`` give ``linked_to``; a vehicle's
+  ``owner`` and ``operator`` give ``owned_by`` and ``operated_by`` (a link reads "this entity
+  <kind> the target");
 * ``Identification`` and ``Passport`` (``holder``): identifiers; ``Address`` entities referred
   to by ``addressEntity``: addresses.
 
@@ -127,7 +129,7 @@ def _first(data: dict[str, Any], *props: str) -> str | None:
 
 
 _LINK_ENDS = {  # relation schema -> (property of one end, property of the other, link kinds forward/backward)
-    "Ownership": ("owner", "asset", "owner", "owned_by"),
+    "Ownership": ("owner", "asset", "owner_of", "owned_by"),
     "Directorship": ("director", "organization", "director_of", "directed_by"),
     "UnknownLink": ("subject", "object", "linked_to", "linked_to"),
     "Associate": ("person", "associate", "linked_to", "linked_to"),

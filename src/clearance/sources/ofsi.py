@@ -397,7 +397,7 @@ def _labelled_facts(text: str, entity: Entity) -> None:
         elif key in ("current owners", "parent company"):
             entity.links += [Link("owned_by", item) for item in items if Link("owned_by", item) not in entity.links]
         elif key == "subsidiaries":
-            entity.links += [Link("owner", item) for item in items if Link("owner", item) not in entity.links]
+            entity.links += [Link("owner_of", item) for item in items if Link("owner_of", item) not in entity.links]
         elif key in _CONTACT_SCHEMES:
             scheme = _CONTACT_SCHEMES[key]
             entity.identifiers += [i for i in (Identifier(scheme, item, label=label) for item in items)
