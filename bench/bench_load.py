@@ -1,21 +1,22 @@
 """Load test of the HTTP API: a ``clearance serve`` process on 127.0.0.1, and this process as 20
-concurrent clients screening names (POST /screen, each stored and audited) for 60 seconds.
+concurrent clients screening names (``POST /screen``, each stored and audited) for 60 seconds.
 
-Bounded in time (``--seconds``) and in count (``--max-requests``). Names are a fixed-seed mix of
-the yente benchmark's UN positives and synthetic negatives from CLEARANCE_TEST_DATA. The store is
-``--db`` if given (lists already loaded), else a fresh one with the OFAC SDN, UN, UK OFSI, BIS DPL
-and OFAC consolidated lists from CLEARANCE_TEST_DATA. Exit status 1 if any request failed.
+Bounded in time (60 s) and in count (200,000 requests). Names are a fixed-seed mix of the yente
+benchmark's UN positives and synthetic negatives. The store is a copy of the benchmarks' store of
+every list in the data folder (``--quick``: the UN list only, 3 clients for 3 seconds). The
+runner (``python -m bench``) adds the command, the machine and its load, and writes BENCHMARKS.md.
 
-    python -m bench.bench_load [--clients 20] [--seconds 60] [--db FILE_OR_URL] [--no-write]
+    python -m bench load            (or: python -m bench.bench_load)
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import csv
 import os
 import random
+import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -26,19 +27,19 @@ from pathlib import Path
 
 import httpx
 
-from bench.report import command, machine, update_section
+from bench.common import WORK, Context, Section
 from clearance.decisions import Role
 from clearance.engine import Engine
 
-LISTS = ("ofac_sdn", "un_consolidated", "uk_ofsi_conlist/ConList.xlsx", "bis_dpl/dpl.txt", "ofac_consolidated")
+NAME = "load"
+ORDER = 80
+TITLE = "HTTP API load test: 20 concurrent clients screening names for 60 s"
+FULL = {"clients": 20, "seconds": 60.0, "max_requests": 200_000}
+QUICK = {"clients": 3, "seconds": 3.0, "max_requests": 2_000}
 
 
-def data_dir() -> Path:
-    return Path(os.environ.get("CLEARANCE_TEST_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
-
-
-def load_names(seed: int = 7, count: int = 5000) -> list[str]:
-    folder = data_dir() / "opensanctions_yente_screening_bench"
+def load_names(ctx: Context, seed: int = 7, count: int = 5000) -> list[str]:
+    folder = ctx.path("opensanctions_yente_screening_bench")
     names: list[str] = []
     for file in ("positives_un_untreated.csv", "negatives_global.csv", "negatives_us.csv"):
         with (folder / file).open(newline="", encoding="utf-8") as fh:
@@ -48,16 +49,18 @@ def load_names(seed: int = 7, count: int = 5000) -> list[str]:
     return names[:count]
 
 
-def prepare_store(db: str | None, workdir: Path) -> tuple[str, str]:
-    """(database, analyst key): the given store, or a fresh one holding the real lists."""
-    target = db or str(workdir / "load.db")
-    with Engine(target) as engine:
-        if db is None:
-            engine.ingest([data_dir() / name for name in LISTS], actor="bench_load")
+def prepare_store(ctx: Context, workdir: Path) -> tuple[str, list[str], str]:
+    """(database, lists loaded, analyst key): a copy of a benchmark store, so the screenings and
+    audit events this test writes stay out of the store other benchmarks reuse."""
+    if ctx.quick:
+        source, loaded = ctx.store("un-only", [ctx.path("un_consolidated/consolidated.xml")])
+    else:
+        source, loaded = ctx.all_lists()
+    target = workdir / "load.db"
+    shutil.copyfile(source, target)
+    with Engine(str(target)) as engine:
         key = engine.keys.create(Role.ANALYST, label="bench_load", actor="bench_load").secret
-        entities = sum(v.entities for v in engine.lists())
-    print(f"store {target}: {entities:,} entities", file=sys.stderr)
-    return target, key
+    return str(target), loaded, key
 
 
 @dataclass
@@ -97,9 +100,11 @@ async def run_load(url: str, key: str, names: list[str], clients: int, seconds: 
 
 
 def start_server(db: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+    # The screening index is cached by list versions, which the copy shares with the original.
+    env = {**os.environ, "CLEARANCE_CACHE_DIR": str(WORK / "cache")}
     with log.open("wb") as out:
         process = subprocess.Popen([sys.executable, "-m", "clearance", "serve", "--host", "127.0.0.1",
-                                    "--port", str(port), "--db", db], stdout=out, stderr=subprocess.STDOUT)
+                                    "--port", str(port), "--db", db], stdout=out, stderr=subprocess.STDOUT, env=env)
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -115,68 +120,70 @@ def start_server(db: str, port: int, log: Path) -> subprocess.Popen[bytes]:
 
 
 def free_port() -> int:
-    import socket
-
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.bench_load", description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=int, default=20)
-    parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--max-requests", type=int, default=200_000)
-    parser.add_argument("--db", default=None, help="An existing store with lists loaded (default: build one).")
-    parser.add_argument("--no-write", action="store_true", help="Do not update BENCHMARKS.md.")
-    args = parser.parse_args(argv)
+def run(ctx: Context) -> Section:
+    load = QUICK if ctx.quick else FULL
+    section = Section(TITLE)
     with tempfile.TemporaryDirectory(prefix="clearance-load-") as tmp:
         workdir = Path(tmp)
-        db, key = prepare_store(args.db, workdir)
+        db, loaded, key = prepare_store(ctx, workdir)
         port = free_port()
         started = time.perf_counter()
         server = start_server(db, port, workdir / "serve.log")
-        warm_seconds = time.perf_counter() - started
+        ready = time.perf_counter() - started
+        ctx.log(f"server ready in {ready:.1f} s; {load['clients']} clients for {load['seconds']:.0f} s")
         try:
-            names = load_names()
             began = time.perf_counter()
-            tally = asyncio.run(run_load(f"http://127.0.0.1:{port}", key, names, args.clients, args.seconds,
-                                         args.max_requests))
+            tally = asyncio.run(run_load(f"http://127.0.0.1:{port}", key, load_names(ctx), int(load["clients"]),
+                                         float(load["seconds"]), int(load["max_requests"])))
             elapsed = time.perf_counter() - began
         finally:
             server.terminate()
             server.wait(30)
         with Engine(db) as engine:
             entities = sum(v.entities for v in engine.lists())
-            chain_ok = engine.audit.verify().ok
+            stored = engine.records.counts()["screenings"]
+            chain = engine.audit.verify()
     done = len(tally.latencies)
     ms = sorted(x * 1000 for x in tally.latencies)
     cuts = statistics.quantiles(ms, n=100, method="inclusive") if len(ms) > 1 else [float("nan")] * 99
-    rows = [
-        ("requests completed", f"{done:,}"), ("errors", f"{len(tally.errors)}"),
-        ("throughput", f"{done / elapsed:,.1f} screenings/s"), ("latency p50", f"{cuts[49]:.1f} ms"),
-        ("latency p99", f"{cuts[98]:.1f} ms"), ("latency max", f"{ms[-1]:.1f} ms" if ms else "n/a"),
-        ("duration", f"{elapsed:.1f} s"), ("server start to ready (index warm)", f"{warm_seconds:.1f} s"),
-        ("audit chain after the run", "verifies" if chain_ok else "BROKEN"),
-    ]
-    table = "\n".join(["| measure | value |", "|---|---|"] + [f"| {k} | {v} |" for k, v in rows])
-    print(table)
+    section.figures = {"requests": done, "errors": len(tally.errors), "stored": stored, "chain_ok": chain.ok,
+                       "throughput": done / elapsed, "p50_ms": cuts[49], "p99_ms": cuts[98]}
     for error in tally.errors[:10]:
-        print("error:", error, file=sys.stderr)
-    if not args.no_write:
-        update_section("service-load", "HTTP API load test (POST /screen)", f"""
-Command: `{command("bench.bench_load", argv)}`
+        ctx.log(f"error: {error}")
+    section.add(
+        f"Server: one `clearance serve` process (uvicorn) on 127.0.0.1 over a SQLite store of {entities:,} "
+        f"entities ({', '.join(loaded)}). Client: the benchmark's own process, a second one, with "
+        f"{load['clients']} concurrent keep-alive connections (httpx, asyncio), each sending "
+        f"`POST /screen {{\"name\": ..., \"limit\": 5}}` back to back for {load['seconds']:.0f} s (at most "
+        f"{load['max_requests']:,} requests); names are the yente benchmark's UN positives and synthetic "
+        "negatives, shuffled. Every screening is stored with its audit event, so this measures screening, "
+        "storing and auditing together. Both processes share the machine's cores."
+    )
+    section.add("\n".join([
+        "| measure | value |", "|---|---|",
+        f"| requests completed | {done:,} |",
+        f"| errors | {len(tally.errors)} |",
+        f"| throughput | {done / elapsed:,.1f} screenings/s |",
+        f"| latency p50 | {cuts[49]:.1f} ms |",
+        f"| latency p99 | {cuts[98]:.1f} ms |",
+        f"| latency max | {ms[-1]:.1f} ms |" if ms else "| latency max | n/a |",
+        f"| screenings stored | {stored:,} |",
+        f"| audit chain after the run | {'verifies' if chain.ok else 'BROKEN: ' + str(chain.problem)} |",
+        f"| server start to ready (index loaded, packs loaded) | {ready:.1f} s |",
+    ]))
+    return section
 
-Machine: {machine()}. Server: one `clearance serve` process (uvicorn) on 127.0.0.1; client: this
-benchmark's process, {args.clients} concurrent keep-alive connections (httpx, asyncio), each sending
-`POST /screen {{"name": ..., "limit": 5}}` back to back for {args.seconds:.0f} s (at most
-{args.max_requests:,} requests). Every screening is stored with its audit event. Store: {entities:,}
-entities ({"given with --db" if args.db else "OFAC SDN, UN, UK OFSI, BIS DPL, OFAC consolidated"}), SQLite.
-Both processes share the machine's cores.
 
-{table}
-""")
-    return 1 if tally.errors or not chain_ok else 0
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bench.bench_load [--quick]``: this benchmark alone, through the runner."""
+    from bench.__main__ import main as run_benchmarks
+
+    return run_benchmarks([NAME, *(argv or [])])
 
 
 if __name__ == "__main__":

@@ -2,40 +2,49 @@
 the entities that changed — so the time should follow the size of the change, not of the list.
 
 For each list size N (a custom list of N persons, names from the yente benchmark's synthetic
-negatives in CLEARANCE_TEST_DATA) and each change size C, a new version changing C entities is
-ingested and the re-screening that follows is timed (its own record: ``RescreenRun.seconds``,
-which covers reading the changed entities, indexing them, screening every counterparty, storing
-hits and alerts). For contrast, the same counterparties screened against the whole list.
+negatives) and each change size C, new versions amending C entities are ingested and the
+re-screening that follows each is timed (its own record: ``RescreenRun.seconds``, which covers
+reading the changed entities, indexing them, screening every counterparty, storing hits and
+alerts). For contrast, the same counterparties screened against the whole list.
+``--quick``: one small size, two small changes, 30 counterparties, one version each.
 
-    python -m bench.bench_rescreen [--sizes 5000,20000,50000] [--changes 10,100,1000]
-                                   [--counterparties 1000] [--no-write]
+    python -m bench rescreen        (or: python -m bench.bench_rescreen)
 """
 
 from __future__ import annotations
 
-import argparse
 import csv
-import os
 import statistics
-import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from bench.report import command, machine, update_section
+from bench.common import Context, Section
 from clearance.decisions import Counterparty
 from clearance.engine import Engine
+
+NAME = "rescreen"
+ORDER = 70
+TITLE = "Re-screening monitored counterparties after a list change"
+
+
+@dataclass(frozen=True)
+class Plan:
+    sizes: tuple[int, ...]  # list sizes N
+    changes: tuple[int, ...]  # entities amended per version C
+    counterparties: int
+    repeat: int  # versions per (N, C); the median is shown
+
+
+FULL = Plan((5_000, 20_000, 50_000), (10, 100, 1_000), 1_000, 3)
+QUICK = Plan((300,), (5, 20), 30, 1)
 
 COLUMNS = ["id", "type", "name", "aliases", "birth_date", "country", "identifiers", "programs", "remarks"]
 
 
-def data_dir() -> Path:
-    return Path(os.environ.get("CLEARANCE_TEST_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
-
-
-def _rows(file: str) -> list[dict[str, str]]:
-    path = data_dir() / "opensanctions_yente_screening_bench" / file
-    with path.open(encoding="utf-8", newline="") as fh:
+def _rows(ctx: Context, file: str) -> list[dict[str, str]]:
+    with ctx.path(f"opensanctions_yente_screening_bench/{file}").open(encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))
 
 
@@ -65,7 +74,7 @@ def last_run(engine: Engine) -> dict[str, object]:
     return engine.audit.events(limit=1, kind="rescreen")[0].payload
 
 
-def run_size(size: int, changes: list[int], counterparties: int, repeat: int, workdir: Path,
+def run_size(ctx: Context, size: int, changes: tuple[int, ...], counterparties: int, repeat: int, workdir: Path,
              people: list[dict[str, str]], customers: list[dict[str, str]]) -> list[tuple[object, ...]]:
     listed = people[:size]
     rows: list[tuple[object, ...]] = []
@@ -98,7 +107,7 @@ def run_size(size: int, changes: list[int], counterparties: int, repeat: int, wo
                 hits, alerts = int(str(run["hits"])), alerts + int(str(run["alerts"]))
             rows.append((f"{size:,}", f"{change:,}", f"{counterparties:,}", hits, alerts,
                          f"{statistics.median(seconds):.3f}", f"{statistics.median(totals):.2f}"))
-            print(rows[-1], file=sys.stderr)
+            ctx.log(f"rescreen {rows[-1]}")
         began = time.perf_counter()
         engine.warm()
         build = time.perf_counter() - began
@@ -108,50 +117,44 @@ def run_size(size: int, changes: list[int], counterparties: int, repeat: int, wo
         full = time.perf_counter() - began
         rows.append((f"{size:,}", "whole list", f"{counterparties:,}", hits, "", f"{full:.3f}",
                      f"+ {build:.1f} index build"))
-        print(rows[-1], file=sys.stderr)
+        ctx.log(f"rescreen {rows[-1]}")
     return rows
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.bench_rescreen", description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="5000,20000,50000")
-    parser.add_argument("--changes", default="10,100,1000")
-    parser.add_argument("--counterparties", type=int, default=1000)
-    parser.add_argument("--repeat", type=int, default=3, help="New versions per change size; the median is shown.")
-    parser.add_argument("--no-write", action="store_true", help="Do not update BENCHMARKS.md.")
-    args = parser.parse_args(argv)
-    sizes = [int(s) for s in args.sizes.split(",")]
-    changes = [int(c) for c in args.changes.split(",")]
-    people = _rows("negatives_global.csv")
-    customers = _rows("negatives_us.csv")
-    if max(sizes) > len(people) or args.counterparties > len(customers):
-        raise SystemExit(f"at most {len(people)} listed and {len(customers)} counterparties available")
+def run(ctx: Context) -> Section:
+    plan = QUICK if ctx.quick else FULL
+    sizes, changes, counterparties, repeat = plan.sizes, plan.changes, plan.counterparties, plan.repeat
+    people, customers = _rows(ctx, "negatives_global.csv"), _rows(ctx, "negatives_us.csv")
     rows: list[tuple[object, ...]] = []
     with tempfile.TemporaryDirectory(prefix="clearance-rescreen-") as tmp:
         for size in sizes:
-            rows += run_size(size, changes, args.counterparties, args.repeat, Path(tmp), people, customers)
-    header = ["list size", "entities amended", "counterparties", "counterparties hit (last run)",
-              "alerts opened (all runs)", "re-screen seconds (median)", "ingest + re-screen seconds (median)"]
-    table = "\n".join(["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-                      + ["| " + " | ".join(str(v) for v in row) + " |" for row in rows])
-    print(table)
-    if not args.no_write:
-        update_section("rescreen", "Re-screening monitored counterparties after a list change", f"""
-Command: `{command("bench.bench_rescreen", argv)}`
+            rows += run_size(ctx, size, changes, counterparties, repeat, Path(tmp), people, customers)
+    section = Section(TITLE)
+    section.figures = {"rows": rows}
+    section.add(
+        f"SQLite store. A custom list of N persons (names, birth dates and nationalities from the yente "
+        f"benchmark's synthetic negatives, a passport number each); each new version amends C of them (their "
+        f"records change; {repeat} version(s) per change size, the median shown). After each ingest, the "
+        f"{counterparties:,} monitored counterparties (synthetic customers; one in fifty named like a listed "
+        "person) are re-screened against the changed entities only. \"re-screen s\" is the run's own record "
+        "(read the changed entities, index them, screen every counterparty, store hits and alerts, audit); "
+        "\"ingest + re-screen s\" adds parsing and storing the whole new version, which grows with the list. "
+        "The \"whole list\" rows screen the same counterparties against every entity instead (the screening "
+        "index already built; its build time after the +). Expected: re-screening time follows C and stays "
+        "flat across N; the whole-list screening grows with N."
+    )
+    header = ["list size N", "entities amended C", "counterparties", "counterparties hit (last run)",
+              "alerts opened (all runs)", "re-screen s (median)", "ingest + re-screen s (median)"]
+    section.add("\n".join(["| " + " | ".join(header) + " |", "|" + "---:|" * len(header)]
+                          + ["| " + " | ".join(str(v) for v in row) + " |" for row in rows]))
+    return section
 
-Machine: {machine()}. SQLite store. A custom list of N persons (names, birth dates and nationalities
-from the yente benchmark's synthetic negatives, a passport number each); each new version amends C
-of them (their records change; {args.repeat} versions per change size, the median shown). After
-the ingest, the {args.counterparties:,} monitored counterparties (synthetic customers; one in fifty
-named like a listed person) are re-screened against the changed entities only. "re-screen
-seconds" is the run's own record (read the changed entities, index them, screen every
-counterparty, store hits and alerts, audit); "ingest + re-screen" adds parsing and storing the
-whole new version, which grows with the list. The "whole list" rows screen the same
-counterparties against every entity (the screening index already built; its build time after "+").
 
-{table}
-""")
-    return 0
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bench.bench_rescreen [--quick]``: this benchmark alone, through the runner."""
+    from bench.__main__ import main as run_benchmarks
+
+    return run_benchmarks([NAME, *(argv or [])])
 
 
 if __name__ == "__main__":
