@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from clearance.errors import NotFoundError, UserInputError
 from clearance.model import canonical_json
@@ -37,6 +38,11 @@ from clearance.store import Store
 from clearance.store.decision_schema import GENESIS_HASH, audit_events, audit_head
 
 VERIFY_BATCH = 5000
+# Statements built once: every write of the system runs them (SQLAlchemy caches their compiled form).
+_LOCK_HEAD = update(audit_head).where(audit_head.c.id == 1).values(seq=audit_head.c.seq)
+_ADVANCE_HEAD = update(audit_head).where(audit_head.c.id == 1).values(seq=audit_head.c.seq + 1)
+_READ_HEAD = select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)
+_SET_HEAD = update(audit_head).where(audit_head.c.id == 1).values(hash=bindparam("new_hash"))
 
 
 def utc_now() -> str:
@@ -116,6 +122,7 @@ class AuditLog:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self._writers = threading.Lock()
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -124,8 +131,10 @@ class AuditLog:
         Writes that read before they write (is this alert still open? does this counterparty
         exist?) run inside one, so they are serialised with every other audited write on both
         backends and cannot act on a state another writer is changing."""
-        with self.store.write() as conn:
-            conn.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=audit_head.c.seq))
+        # Threads of this process queue here, in order, rather than in the database: SQLite makes a
+        # blocked writer sleep and retry (up to 100 ms a time), which under load is the latency tail.
+        with self._writers, self.store.write() as conn:
+            conn.execute(_LOCK_HEAD)
             yield conn
 
     def append(self, conn: Connection, *, actor: str, kind: str, payload: dict[str, Any]) -> AuditEvent:
@@ -134,17 +143,14 @@ class AuditLog:
             raise UserInputError(f"audit event {kind!r}: field 'actor' is empty (every write names its actor)")
         # Lock first, then read: a concurrent appender waits here until this transaction ends,
         # and then reads the head this one wrote.
-        conn.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=audit_head.c.seq + 1))
-        seq, prev_hash = conn.execute(select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)).one()
+        conn.execute(_ADVANCE_HEAD)
+        seq, prev_hash = conn.execute(_READ_HEAD).one()
         at = utc_now()
         text = canonical_json(payload)
         digest = event_hash(int(seq), at, actor, kind, text, prev_hash)
-        conn.execute(
-            audit_events.insert().values(
-                seq=seq, at=at, actor=actor, kind=kind, payload=text, prev_hash=prev_hash, hash=digest
-            )
-        )
-        conn.execute(update(audit_head).where(audit_head.c.id == 1).values(hash=digest))
+        conn.execute(audit_events.insert(), {"seq": seq, "at": at, "actor": actor, "kind": kind, "payload": text,
+                                             "prev_hash": prev_hash, "hash": digest})
+        conn.execute(_SET_HEAD, {"new_hash": digest})
         return AuditEvent(int(seq), at, actor, kind, payload, prev_hash, digest)
 
     def record(self, *, actor: str, kind: str, payload: dict[str, Any]) -> AuditEvent:
@@ -171,7 +177,7 @@ class AuditLog:
 
     def head(self) -> tuple[int, str]:
         with self.store.read() as conn:
-            seq, digest = conn.execute(select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)).one()
+            seq, digest = conn.execute(_READ_HEAD).one()
         return int(seq), str(digest)
 
     def verify(self, anchor: tuple[int, str] | None = None) -> ChainCheck:
@@ -180,9 +186,7 @@ class AuditLog:
         previous_seq, previous_hash = 0, GENESIS_HASH
         anchor_seen = anchor is None
         with self.store.read() as conn:
-            head_seq, head_hash = conn.execute(
-                select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)
-            ).one()
+            head_seq, head_hash = conn.execute(_READ_HEAD).one()
             head_seq = int(head_seq)
 
             def broken(seq: int, problem: str) -> ChainCheck:

@@ -37,8 +37,7 @@ def sdn_server(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Iter
     db = str(folder / "clearance.db")
     with Engine(db) as engine:
         engine.ingest([data_dir / "ofac_sdn"], actor="test-setup")
-        engine.warm()  # builds the index into the cache next to the database; the server loads it
-        keys = make_keys(engine)
+        keys = make_keys(engine)  # the server builds the screening index before /readyz says ready
     server = start_server(db, folder / "serve.log", timeout=300)
     try:
         yield server, keys

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 
 from clearance.audit import AuditLog, utc_now
 from clearance.decisions.alerts import Alerts, Candidate, Outcome
@@ -58,6 +58,11 @@ class StoredCheck:
                 "transaction": self.transaction, "sha256": self.sha256, **self.verdict}
 
 
+# Statements built once: one runs for every screening stored.
+_SEAL_SCREENING = (update(screenings).where(screenings.c.id == bindparam("sid"))
+                   .values(result=bindparam("sealed"), sha256=bindparam("digest")))
+
+
 def party_subject(name: str) -> str:
     """The alert subject of a check's party: its name, case- and space-folded."""
     return "party:" + " ".join(name.casefold().split())
@@ -91,11 +96,11 @@ class Records:
         data = result.to_dict()
         query = data["query"]
         matches = result.matches
-        screening_id = conn.execute(screenings.insert().values(
-            at=at, actor=actor, origin=origin, counterparty_id=counterparty_id, query=json.dumps(query),
-            result="{}", lists=json.dumps(data["lists"]), threshold=result.threshold, matches=len(matches),
-            top_score=result.results[0].score if result.results else None, sha256="",
-        )).inserted_primary_key
+        screening_id = conn.execute(screenings.insert(), {
+            "at": at, "actor": actor, "origin": origin, "counterparty_id": counterparty_id, "query": json.dumps(query),
+            "result": "{}", "lists": json.dumps(data["lists"]), "threshold": result.threshold,
+            "matches": len(matches), "top_score": result.results[0].score if result.results else None, "sha256": "",
+        }).inserted_primary_key
         assert screening_id is not None
         sid = int(screening_id[0])
         outcomes: list[Outcome] = []
@@ -111,8 +116,7 @@ class Records:
         record = {"id": sid, "at": at, "actor": actor, "origin": origin, "counterparty_id": counterparty_id,
                   "result": data}
         digest = _sha256(record)
-        conn.execute(update(screenings).where(screenings.c.id == sid).values(result=canonical_json(data),
-                                                                             sha256=digest))
+        conn.execute(_SEAL_SCREENING, {"sid": sid, "sealed": canonical_json(data), "digest": digest})
         self.audit.append(conn, actor=actor, kind="screening", payload={
             "screening_id": sid, "sha256": digest, "origin": origin, "counterparty_id": counterparty_id,
             "query": query, "lists": data["lists"], "matches": [h.entity_id for h in matches],

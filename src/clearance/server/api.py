@@ -58,7 +58,8 @@ def screen(request: Request, key: Analyst,
         parsed, actor=key.actor, origin="api", limit=queries[0].limit, threshold=queries[0].threshold,
     )
     results = [s.to_dict() for s in stored]
-    return results if isinstance(body, list) else results[0]
+    # Plain JSON already: answered as is, without FastAPI's generic (and slow) re-encoding.
+    return JSONResponse(results if isinstance(body, list) else results[0])
 
 
 @router.post("/check", tags=["policy"], summary="Check a transaction under US OFAC, US BIS, EU and UK; stored.")
