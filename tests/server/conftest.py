@@ -1,5 +1,4 @@
-"""Fixtures for the HTTP API and web UI: a store with keys of every role, an in-process client,
-and a real ``clearance serve`` process on 127.0.0.1."""
+"""Fixtures for the HTTP API and web UI: a store with keys of every role and an in-process client."""
 
 from __future__ import annotations
 
@@ -12,7 +11,7 @@ from clearance.engine import Engine
 
 pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient
-from serving import Keys, LiveServer, make_keys, start_server, stop_server
+from serving import Keys, make_keys
 
 from clearance.server import create_app
 
@@ -32,12 +31,3 @@ def keys(served_engine: Engine) -> Keys:
 def client(served_engine: Engine, keys: Keys) -> Iterator[TestClient]:
     with TestClient(create_app(served_engine, warm=False), raise_server_exceptions=False) as test_client:
         yield test_client
-
-
-@pytest.fixture
-def live_server(served_engine: Engine, keys: Keys, tmp_path: Path) -> Iterator[LiveServer]:
-    server = start_server(served_engine.settings.db, tmp_path / "serve.log")
-    try:
-        yield server
-    finally:
-        stop_server(server)

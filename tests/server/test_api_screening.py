@@ -137,3 +137,47 @@ def test_yente_match(client: TestClient, keys: Keys) -> None:
     assert no_name.status_code == 422 and "queries.q.properties" in no_name.json()["detail"]
     empty = client.post("/match/default", headers=keys.header("analyst"), json={"queries": {}})
     assert empty.status_code == 422
+
+
+BELAVIA_FLIGHT = {
+    "kind": "flight", "date": "2025-10-01",
+    "parties": [{"role": "operator", "name": "Belavia", "country": "BY"}],
+    "aircraft": {"registration": "EW-455PA", "model": "Boeing 737-800", "operator": "Belavia",
+                 "subject_to_ear": True, "eccn": "9A991.b"},
+    "route": {"from": "MSQ", "to": "SVO"},
+}
+
+
+def test_check_is_stored_and_its_parties_raise_alerts(client: TestClient, keys: Keys,
+                                                     served_engine: Engine) -> None:
+    response = client.post("/check", headers=keys.header("analyst"), json=BELAVIA_FLIGHT)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    bis = body["verdicts"]["US.BIS"]
+    assert bis["outcome"] == "LICENSE_REQUIRED" and bis["review"] == "denial"
+    assert body["verdicts"]["US.OFAC"]["outcome"] == "AUTHORIZED" and body["date"] == "2025-10-01"
+    assert body["packs"][0]["name"] == "belarus" and body["transaction"] == BELAVIA_FLIGHT
+    stored = client.get(f"/checks/{body['check_id']}", headers=keys.header("viewer")).json()
+    assert stored["verdicts"] == body["verdicts"] and stored["sha256"] == body["sha256"]
+    [alert] = client.get("/alerts?status=open", headers=keys.header("viewer")).json()
+    assert alert["subject"] == "party:belavia" and alert["check_id"] == body["check_id"]
+    assert alert["entity_id"].startswith("pack:belarus:")
+    [event] = served_engine.audit.events(limit=1, kind="check")
+    assert event.payload["outcomes"]["US.BIS"] == "LICENSE_REQUIRED" and event.payload["sha256"] == body["sha256"]
+    # The same party checked again: the open alert is refreshed, not duplicated.
+    again = client.post("/check?at=2025-06-01", headers=keys.header("analyst"), json=BELAVIA_FLIGHT).json()
+    assert again["date"] == "2025-06-01" and again["verdicts"]["US.OFAC"]["outcome"] == "BLOCKED"
+    assert [a["action"] for a in again["alerts"]] == ["refreshed"]
+
+
+@pytest.mark.parametrize(("change", "words"), [
+    ({"kind": "teleport"}, "teleport"),
+    ({"colour": "red"}, "colour"),
+    ({"date": "2025-13-40"}, "date"),
+    ({"route": {"from": "MSQ", "to": "XXQ"}}, "XXQ"),
+])
+def test_bad_transactions_are_422(client: TestClient, keys: Keys, change: dict[str, Any], words: str) -> None:
+    response = client.post("/check", headers=keys.header("analyst"), json={**BELAVIA_FLIGHT, **change})
+    assert response.status_code == 422, response.text
+    assert response.json()["error"] == "TransactionError" and words in response.json()["detail"]
+    assert client.get("/alerts", headers=keys.header("viewer")).json() == []  # nothing half-written

@@ -5,13 +5,31 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-from serving import Keys, LiveServer
+import pytest
+from serving import Keys, LiveServer, make_keys, start_server, stop_server
 
 from clearance.engine import Engine
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, Keys]]:
+    """One ``clearance serve`` process for the tests of this module (starting one takes seconds)."""
+    folder = tmp_path_factory.mktemp("live")
+    with Engine(str(folder / "clearance.db")) as engine:
+        engine.ingest([FIXTURES / "custom_list.csv"], source="custom:watch", actor="test-setup")
+        keys = make_keys(engine)
+    server = start_server(str(folder / "clearance.db"), folder / "serve.log")
+    try:
+        yield server, keys
+    finally:
+        stop_server(server)
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -42,8 +60,9 @@ def test_keys_and_audit_commands(db_path: str) -> None:
     assert bad_anchor.returncode == 1 and "anchor" in bad_anchor.stderr
 
 
-def test_served_over_http(live_server: LiveServer, keys: Keys) -> None:
-    url = live_server.url
+def test_served_over_http(served: tuple[LiveServer, Keys]) -> None:
+    server, keys = served
+    url = server.url
     assert httpx.get(f"{url}/healthz").json() == {"status": "ok"}
     assert httpx.get(f"{url}/readyz").json() == {"status": "ready"}
     assert httpx.get(f"{url}/lists").status_code == 401
@@ -57,8 +76,9 @@ def test_served_over_http(live_server: LiveServer, keys: Keys) -> None:
     assert "text/css" in httpx.get(f"{url}/ui/static/app.css").headers["content-type"]
 
 
-def test_simultaneous_decisions_over_http_one_wins(live_server: LiveServer, keys: Keys, tmp_path: Path) -> None:
-    url = live_server.url
+def test_simultaneous_decisions_over_http_one_wins(served: tuple[LiveServer, Keys]) -> None:
+    server, keys = served
+    url = server.url
     saved = httpx.put(f"{url}/counterparties/HTTP-1", headers=keys.header("analyst"), timeout=30,
                       json={"name": "Aleksandr Lukashenko", "type": "person"})
     alert_id = saved.json()["screening"]["alerts"][0]["alert_id"]

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Body, Depends, File, Form, Query, Request, Respon
 from fastapi.responses import JSONResponse
 
 from clearance.decisions import ApiKey, Counterparty, Role
-from clearance.errors import UserInputError
+from clearance.errors import StoreError, UserInputError
 from clearance.server.auth import engine_of, require
 from clearance.server.schemas import MAX_BATCH, Before, CounterpartyIn, DecisionIn, KeyIn, Offset, QueryIn, RecordId
 
@@ -36,6 +36,10 @@ def healthz() -> dict[str, str]:
 def readyz(request: Request) -> Response:
     state = request.app.state.clearance
     if state.ready.is_set():
+        try:
+            state.engine.lists()  # the database answers (it may have gone away since start-up)
+        except StoreError as exc:
+            return JSONResponse({"status": "unavailable", "detail": str(exc)}, status_code=503)
         return JSONResponse({"status": "ready"})
     body = {"status": "failed" if state.warm_error else "warming", "detail": state.warm_error}
     return JSONResponse(body, status_code=503)

@@ -47,9 +47,9 @@ class ServerState:
     def warm(self) -> None:
         try:
             self.engine.warm()
-        except ClearanceError as exc:  # e.g. an unreachable database: /readyz says why
-            self.warm_error = str(exc)
-            log.error("warming the screening index failed: %s", exc)
+        except Exception as exc:  # a background thread: whatever failed, /readyz must say it and why
+            self.warm_error = str(exc) if isinstance(exc, ClearanceError) else f"{type(exc).__name__}: {exc}"
+            log.exception("warming the screening index failed")
             return
         self.ready.set()
 
