@@ -20,9 +20,10 @@ from typing import TypeVar
 
 import icu
 import pycountry
+from rigour.names import extract_org_types
 
 from clearance.errors import ListFormatError
-from clearance.model import Address, IdScheme, Name, NameKind
+from clearance.model import Address, EntityType, IdScheme, Name, NameKind
 from clearance.model.countries import to_country_code
 from clearance.model.dates import parse_partial_date
 
@@ -61,6 +62,8 @@ def unique(values: Iterable[T | None]) -> list[T]:
 def script_of(text: str) -> str | None:
     """ISO 15924 code of the script most of ``text``'s letters are written in (ICU's Unicode
     script property), or None when it has no letters."""
+    if text.isascii():  # most names: no need to ask ICU character by character
+        return "Latn" if any(c.isalpha() for c in text) else None
     counts: Counter[str] = Counter()
     for char in text:
         if char.isalpha():
@@ -97,11 +100,13 @@ _ENUMERATION = re.compile(r"(?:^|\s)\(?(?:\d{1,2}|[a-zA-Z])\)\s*")
 
 def enumerated(text: object) -> list[str]:
     """The items of a cell that lists several values as ``(1) X (2) Y``, ``1) X 2) Y`` or
-    ``(a) X (b) Y`` (UK lists do), else the cell itself; trailing separators are dropped."""
+    ``(a) X (b) Y`` (UK lists do), separators trailing an item dropped; else the cell itself."""
     value = clean(text)
     if value is None:
         return []
-    parts = _ENUMERATION.split(value) if _ENUMERATION.match(value) else [value]
+    if not _ENUMERATION.match(value):
+        return [value]
+    parts = _ENUMERATION.split(value)
     return [p for p in (clean(part.strip().rstrip(".,;").strip()) for part in parts) if p]
 
 
@@ -197,22 +202,27 @@ def iso_datetime(text: str | None, file: Path, where: str) -> str:
     return value
 
 
-_DMY = re.compile(r"^(?:(\d{1,2})/)?(?:(\d{1,2})/)?(\d{4})$")
+_SLASHED = re.compile(r"^(?:(\d{1,2}|dd|mm)/)?(?:(\d{1,2}|dd|mm)/)?(\d{4})$", re.IGNORECASE)
 
 
-def dmy_date(text: str | None, file: Path, where: str) -> str | None:
-    """A UK-style ``dd/mm/yyyy`` cell as a partial ISO date. ``00`` stands for an unknown day or
-    month (``00/00/1980`` is 1980, ``00/05/1980`` is 1980-05); ``mm/yyyy`` and ``yyyy`` are read
-    too. Empty is None; anything else is a ListFormatError naming ``where``."""
+def slash_date(text: str | None, file: Path, where: str, *, day_first: bool = True) -> str | None:
+    """A ``dd/mm/yyyy`` cell (UK; ``mm/dd/yyyy`` with ``day_first=False``, US) as a partial ISO
+    date. ``00`` (OFSI) or the letters ``dd``/``mm`` (UK Sanctions List) stand for an unknown day
+    or month: ``00/00/1980`` and ``dd/mm/1980`` are 1980, ``00/05/1980`` is 1980-05; ``mm/yyyy``
+    and ``yyyy`` are read too. Empty is None; anything else is a ListFormatError naming ``where``."""
     value = clean(text)
     if value is None:
         return None
-    m = _DMY.match(value)
+    m = _SLASHED.match(value)
     if m is None:
-        raise ListFormatError(file, where, f"bad date {value!r}", "dd/mm/yyyy (00 for an unknown day or month)")
+        shape = "dd/mm/yyyy" if day_first else "mm/dd/yyyy"
+        raise ListFormatError(file, where, f"bad date {value!r}", f"{shape} (00 for an unknown day or month)")
     first, second, year_text = m.groups()
-    day, month = (first, second) if second is not None else (None, first)
-    year, month_no, day_no = int(year_text), int(month or 0), int(day or 0)
+    if second is None:
+        day, month = None, first
+    else:
+        day, month = (first, second) if day_first else (second, first)
+    year, month_no, day_no = int(year_text), _part(month), _part(day)
     try:
         if month_no == 0:
             return f"{year:04d}"
@@ -224,46 +234,84 @@ def dmy_date(text: str | None, file: Path, where: str) -> str | None:
         raise ListFormatError(file, where, f"impossible date {value!r}", "a real calendar date") from None
 
 
+def _part(text: str | None) -> int:
+    return int(text) if text and text.isdigit() else 0
+
+
 def loose_date(text: str | None) -> str | None:
     """A partial ISO date from free text (``Nov. 1973``, ``12 Jan 1960``), None if it holds none."""
     return parse_partial_date(clean(text))
 
 
-# Publisher labels -> identifier scheme. Checked in order, first match wins, so the specific
-# labels ("tax identification number") come before the general ones ("identification").
+# Publisher labels -> identifier scheme, matched against the label with its dots removed
+# ("R.F.C." -> "RFC"). Checked in order, first match wins, so the specific labels ("previous
+# aircraft tail number", "tax identification number") come before the general ones.
 _SCHEME_PATTERNS: tuple[tuple[re.Pattern[str], IdScheme], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), scheme)
     for pattern, scheme in (
-        (r"\bpass(e)?port|pasaporte|паспорт", IdScheme.PASSPORT),
-        (r"\b(tax|tin|inn|vat|kpp|nif|rfc|ntn|cuit|ruc|unp)\b|taxpayer|fiscal|\bинн\b", IdScheme.TAX_ID),
+        (r"chinese commercial code", IdScheme.OTHER),  # telegraph codes of a name's characters
+        (r"pass(e)?port|pasaporte|паспорт|travel document", IdScheme.PASSPORT),
+        (r"electoral", IdScheme.NATIONAL_ID),  # before "registry": Mexican voter ids
+        (r"\b(tax|tin|inn|vat|kpp|nif|rfc|ntn|cuit|ruc|unp|nit|rif|cif|fein|nuit|rtn|rsin|ein)\b|taxpayer|fiscal"
+         r"|\bинн\b|tributar", IdScheme.TAX_ID),
         (r"\bimo\b", IdScheme.IMO),
         (r"\bmmsi\b", IdScheme.MMSI),
         (r"swift|\bbic\b", IdScheme.SWIFT_BIC),
         (r"\blei\b|legal entity (identifier|number)", IdScheme.LEI),
+        (r"previous (aircraft )?tail number", IdScheme.PREVIOUS_TAIL_NUMBER),
         (r"tail number|aircraft registration|\bregistration mark", IdScheme.TAIL_NUMBER),
-        (r"manufacturer'?s? serial|\bmsn\b|serial number", IdScheme.MSN),
+        (r"construction number", IdScheme.CONSTRUCTION_NUMBER),
+        (r"manufacturer'?s? serial|\bmsn\b|serial (number|identification)", IdScheme.MSN),
+        (r"mode s", IdScheme.MODE_S),
         (r"call sign", IdScheme.CALL_SIGN),
         (r"e-?mail", IdScheme.EMAIL),
         (r"website|\burl\b", IdScheme.WEBSITE),
         (r"phone|\bfax\b", IdScheme.PHONE),
         (r"digital currency|crypto|wallet", IdScheme.CRYPTO_WALLET),
-        (r"regist|\bogrn|company number|business number|\bokpo\b|\bcr\b|commercial", IdScheme.REGISTRATION),
-        (r"national|\bidentity|identification|\bid\b|\bid card|cedula|cédula|\bssn\b|social security",
-         IdScheme.NATIONAL_ID),
+        (r"\bregist|regnumber|\bogrn|company number|business number|\bokpo\b|\bcr\b"
+         r"|commerc|chamber of comm|incorporation|mercantil|social credit|enterprise number|branch unit"
+         r"|gazette|d-u-n-s|trade licen[cs]e|business registration", IdScheme.REGISTRATION),
+        (r"national|\bidentity|identidad|identification|\bid (no|number|card)|\bid\b|cedula|cédula|\bssn\b"
+         r"|social security|\bcurp\b|\bdni\b|\bife\b|\bcui\b|\bnie\b|personal (id|numerical)|citizen'?s card"
+         r"|residency|tazkira", IdScheme.NATIONAL_ID),
     )
 )
 
 
 def id_scheme(label: str | None) -> IdScheme:
-    """The identifier scheme a publisher's label names (``Passport``, ``Tax ID No.``, ``IMO``,
-    ``regnumber``...), OTHER when none fits (the label is then kept beside the value)."""
+    """The identifier scheme a publisher's label names (``Passport``, ``Tax ID No.``, ``R.F.C.``,
+    ``IMO``, ``regnumber``...), OTHER when none fits (the label is then kept beside the value)."""
     text = clean(label)
     if text is None:
         return IdScheme.OTHER
+    text = text.replace(".", "")
     for pattern, scheme in _SCHEME_PATTERNS:
         if pattern.search(text):
             return scheme
     return IdScheme.OTHER
+
+
+# Words that mark an organisation's name where rigour's legal-form table (LLC, GmbH, OOO...) has
+# nothing to find: "MAHAN AIR", "BEIJING UNIVERSITY OF AERONAUTICS", "AL NASER AIRLINES".
+_ORG_WORDS = frozenset("""
+    academy aero aerospace agency air airline airlines airways association aviation bank branch brigade bureau
+    center centre college committee companies company components cooperative corp corporation corps council
+    department design development devices electronics engineering enterprise enterprises equipment establishment
+    export exports factory foundation front group holding holdings hospital import imports industrial industries
+    industry institute instruments international laboratories laboratory logistics machinery manufacturing
+    ministry movement network office organisation organization partners party plant research school services
+    shipping society solutions station systems technologies technology trade trading union university works
+""".split())  # noqa: SIM905 - a block of words reads better than 80 quoted strings
+
+
+def guess_entity_type(name: str) -> EntityType:
+    """Organisation when the name carries a legal form (rigour) or an organisation word, else
+    person: for lists that do not say which a party is (BIS Denied Persons, most trade.gov
+    lists). Callers record that the type was guessed."""
+    if extract_org_types(name):
+        return EntityType.ORGANIZATION
+    words = re.findall(r"[^\W\d_]+", name.casefold())
+    return EntityType.ORGANIZATION if any(w in _ORG_WORDS for w in words) else EntityType.PERSON
 
 
 def short_hash(*parts: str | None, length: int = 12) -> str:
@@ -271,6 +319,20 @@ def short_hash(*parts: str | None, length: int = 12) -> str:
     (parts joined by the unit separator, so ``("ab", "c")`` and ``("a", "bc")`` differ)."""
     joined = "\x1f".join(p or "" for p in parts)
     return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:length]
+
+
+class RepeatedKeys:
+    """Ids for keys a list repeats: the first occurrence is the key itself, then ``key-2``,
+    ``key-3``... in file order, so every row keeps an id and the ids stay stable while the
+    repeats stay in place."""
+
+    def __init__(self) -> None:
+        self._seen: Counter[str] = Counter()
+
+    def __call__(self, key: str) -> str:
+        self._seen[key] += 1
+        count = self._seen[key]
+        return key if count == 1 else f"{key}-{count}"
 
 
 def add_property(properties: dict[str, list[str]], key: str, *values: object) -> None:

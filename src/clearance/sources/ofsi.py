@@ -44,13 +44,13 @@ from clearance.sources.cells import (
     clean,
     countries,
     country_code,
-    dmy_date,
     enumerated,
     id_scheme,
     join_parts,
     language_code,
     latin_or_original,
     make_name,
+    slash_date,
     unique,
 )
 
@@ -68,6 +68,14 @@ _UN_REF = re.compile(r"\b[A-Z]{2,3}[ie]\.\d{3}\b")
 # at least five characters, that is not a date.
 _DOC_NUMBER = re.compile(r"(?<![\w.])(?=[A-Za-z0-9./-]*\d)[A-Za-z0-9][A-Za-z0-9./-]{4,}")
 _DATE_LIKE = re.compile(r"^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}$")
+_CONTACT_SCHEMES = {
+    "business reg no": IdScheme.REGISTRATION,
+    "phone number": IdScheme.PHONE,
+    "tel": IdScheme.PHONE,
+    "fax": IdScheme.PHONE,
+    "email address": IdScheme.EMAIL,
+    "website": IdScheme.WEBSITE,
+}
 _DETAIL_PROPERTIES = {
     "type of ship": "vessel_type",
     "tonnage of ship": "vessel_tonnage",
@@ -115,7 +123,7 @@ def _start(file: Path, rows: Iterator[tuple[int, list[Any]]], where: Callable[[i
     label = _cell_text(first[0]) if first else None
     if label is None or label.lower() != "last updated" or len(first) < 2:
         raise ListFormatError(file, where(1, 0, None), f"first line starts {label!r}", "Last Updated,<dd/mm/yyyy>")
-    published = dmy_date(_cell_text(first[1]), file, where(1, 1, None))
+    published = slash_date(_cell_text(first[1]), file, where(1, 1, None))
     if published is None or len(published) != 10:
         raise ListFormatError(file, where(1, 1, None), "no full publication date", "Last Updated,<dd/mm/yyyy>")
     second = next(rows, None)
@@ -244,15 +252,15 @@ def _target(file: Path, source: str, group: str, rows: list[_Row]) -> Entity:
         raise ListFormatError(file, first.where("Group Type"), f"unknown Group Type {first.get('Group Type')!r}",
                               "Individual, Entity or Ship")
     properties: dict[str, list[str]] = {}
-    listed = [dmy_date(r.get("Listed On"), file, r.where("Listed On")) for r in rows]
+    listed = [slash_date(r.get("Listed On"), file, r.where("Listed On")) for r in rows]
     if any(d is None for d in listed):
         bad = next(r for r, d in zip(rows, listed, strict=True) if d is None)
         raise ListFormatError(file, bad.where("Listed On"), "Listed On empty", "dd/mm/yyyy")
     for row in rows:
         add_property(properties, "uk_date_designated",
-                     dmy_date(row.get("UK Sanctions List Date Designated"), file,
+                     slash_date(row.get("UK Sanctions List Date Designated"), file,
                               row.where("UK Sanctions List Date Designated")))
-    updated = sorted(d for r in rows if (d := dmy_date(r.get("Last Updated"), file, r.where("Last Updated"))))
+    updated = sorted(d for r in rows if (d := slash_date(r.get("Last Updated"), file, r.where("Last Updated"))))
     add_property(properties, "last_updated", *updated[-1:])
     entity = Entity(
         id=f"{source}:{group}",
@@ -308,7 +316,7 @@ def _people_facts(file: Path, rows: list[_Row], entity: Entity) -> None:
         birth = row.get("DOB")
         if birth:
             try:
-                entity.birth_dates.append(dmy_date(birth, file, row.where("DOB")) or "")
+                entity.birth_dates.append(slash_date(birth, file, row.where("DOB")) or "")
             except ListFormatError:
                 add_property(entity.properties, "birth_date_text", birth)  # not a date; kept as published
         entity.birth_places += _birth_places(row.get("Town of Birth"), row.get("Country of Birth"))
@@ -389,9 +397,9 @@ def _labelled_facts(text: str, entity: Entity) -> None:
         elif key in ("current owners", "parent company"):
             entity.links += [Link("owned_by", item) for item in items if Link("owned_by", item) not in entity.links]
         elif key == "subsidiaries":
-            entity.links += [Link("owner", item) for item in items if Link("owner", item) not in entity.links]
-        elif key in ("business reg no", "phone number", "tel", "fax", "email address", "website"):
-            scheme = id_scheme("registration" if key == "business reg no" else key)
+            entity.links += [Link("owner_of", item) for item in items if Link("owner_of", item) not in entity.links]
+        elif key in _CONTACT_SCHEMES:
+            scheme = _CONTACT_SCHEMES[key]
             entity.identifiers += [i for i in (Identifier(scheme, item, label=label) for item in items)
                                    if i not in entity.identifiers]
 
