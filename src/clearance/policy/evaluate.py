@@ -115,7 +115,8 @@ class Evaluator:
         if found_nexus.startswith(NONE):
             return JurisdictionVerdict(Outcome.NOT_APPLICABLE, deciding_rule=f"{j.id}.NEXUS",
                                        reasons=(nexus_reason,))
-        covering = [p for p in self.packs if any(pj.id == j.id for pj in p.jurisdictions)
+        # Only a pack that defines the jurisdiction vouches for its period; packs that add to it do not.
+        covering = [p for p in self.packs if any(pj.id == j.id and pj.defined for pj in p.jurisdictions)
                     and p.period.status(facts.day) is not Status.OUT]
         if not covering:
             why = f"no loaded pack covers {j.id} on {facts.day.isoformat()}"

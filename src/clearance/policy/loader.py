@@ -346,6 +346,7 @@ class _PackBuilder:
         for namespace, ident, where, what in self.refs:
             if ident not in self.namespaces.get(namespace, set()):
                 self.errors.append(f"{where}: {what}: unknown {namespace} {ident!r}")
+        self._same_jurisdiction(authorizations, rules, programs)
         return Pack(
             name=self.header["name"],
             version=self.header["version"],
@@ -366,6 +367,17 @@ class _PackBuilder:
             operational=tuple(operational),
             ear=ear,
         )
+
+    def _same_jurisdiction(self, authorizations: list[Authorization], rules: list[Rule],
+                           programs: list[Program]) -> None:
+        """An authorization never cures another agency's prohibition: GL 11 cannot name an EAR rule."""
+        owner = {r.id: r.jurisdiction for r in rules} | {p.id: p.jurisdiction for p in programs}
+        for auth in authorizations:
+            for covered in auth.covers_rules + auth.covers_programs:
+                if covered in owner and owner[covered] != auth.jurisdiction:
+                    self.errors.append(f"{self.root / auth.provenance.where}: authorization {auth.id} "
+                                       f"({auth.jurisdiction}) covers {covered} of {owner[covered]} (expected "
+                                       f"rules and programs of {auth.jurisdiction} only)")
 
     def _each(self, section: str, build: Callable[[_Reader, Any, str, int], T | None]) -> list[T]:
         out: list[T] = []
