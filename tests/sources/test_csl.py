@@ -94,6 +94,21 @@ def test_json_gives_the_same_entities(fixtures: Path, parse_all: Parse) -> None:
     assert from_json["SDN-90001"].record["ids"][0]["number"] == "MP1234567"  # the API object as published
 
 
+def test_json_joined_strings_read_as_lists(fixtures: Path, tmp_path: Path, parse_all: Parse) -> None:
+    data = json.loads((fixtures / "csl_results.json").read_text(encoding="utf-8"))
+    data["results"][0]["alt_names"] = "; ".join(data["results"][0]["alt_names"])
+    path = tmp_path / "csl.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    plant = parse_all(path)["EL-0a1b2c3d4e5f60718293a4b5c6d7e8f901234567"]
+    assert [n.value for n in plant.names] == ["Example Avionics Plant JSC",
+                                              "Open Joint Stock Company Example Avionics Plant", "ОАО Пример Авионика"]
+
+
+def test_json_through_cli(fixtures: Path, ingest_twice: Callable[[Path], dict[str, Any]]) -> None:
+    result = ingest_twice(fixtures / "csl_results.json")
+    assert (result["source"], result["format"], result["entities"]) == ("us-trade-csl", "csl-json", 8)
+
+
 @pytest.mark.realdata
 def test_real_list(data_dir: Path, parse_all: Parse) -> None:
     path = data_dir / REAL

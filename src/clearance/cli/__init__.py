@@ -11,6 +11,7 @@ import pkgutil
 import sys
 
 import click
+from rich.markup import escape
 
 from clearance.cli.output import err_console
 from clearance.errors import ClearanceError
@@ -50,7 +51,9 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except ClearanceError as exc:
-        err_console().print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+        # escape: messages name elements like "sanctionEntity[logicalId=13]", which rich would
+        # otherwise take for markup and swallow
+        err_console().print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, markup=True)
         sys.exit(exc.exit_code)
     except BrokenPipeError:
         sys.exit(0)

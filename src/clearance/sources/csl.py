@@ -56,6 +56,7 @@ COLUMNS = ("_id", "source", "entity_number", "type", "programs", "name", "title"
 REQUIRED = ("_id", "source", "name")
 _TYPES = {"individual": EntityType.PERSON, "entity": EntityType.ORGANIZATION, "vessel": EntityType.VESSEL,
           "aircraft": EntityType.AIRCRAFT}
+_MULTI_VALUED = ("programs", "alt_names", "citizenships", "dates_of_birth", "nationalities", "places_of_birth")
 _LIST_CODE = re.compile(r"\(([^()]+)\)")
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _LINKED_TO = re.compile(r"\(Linked To: ([^()]+)\)")  # OFAC remarks
@@ -155,6 +156,9 @@ class CslJsonFormat(_CslFormat):
             record = {k: v for k, v in result.items() if v not in (None, "", [], {})}
             if "id" in record and "_id" not in record:
                 record["_id"] = record.pop("id")
+            for key in _MULTI_VALUED:  # the API gives lists, but a joined "a; b" string is seen too
+                if isinstance(record.get(key), str):
+                    record[key] = _split(record[key])
             yield f"results[{i}]", record, result
 
 
@@ -165,7 +169,7 @@ def _split(cell: str | None) -> list[str]:
 def _from_csv(row: dict[str, str]) -> dict[str, Any]:
     """A CSV row in the JSON shape: lists for the multi-valued cells, objects for ids and addresses."""
     record: dict[str, Any] = dict(row)
-    for key in ("programs", "alt_names", "citizenships", "dates_of_birth", "nationalities", "places_of_birth"):
+    for key in _MULTI_VALUED:
         if key in row:
             record[key] = _split(row[key])
     if "addresses" in row:

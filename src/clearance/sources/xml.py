@@ -94,6 +94,22 @@ def root_start(path: Path) -> tuple[str, str | None, dict[str, str]]:
     raise ListFormatError(path, None, "no root element", "an XML document")
 
 
+def require_root(path: Path, name: str, namespace: str | None = None) -> dict[str, str]:
+    """The root element's attributes, after checking that it is ``name`` in ``namespace``
+    (None: no namespace); anything else is a ListFormatError saying what was found."""
+    root, found_ns, attrs = root_start(path)
+    if root != name or found_ns != namespace:
+        found = f"{{{found_ns}}}{root}" if found_ns else root
+        wanted = f"<{{{namespace}}}{name}>" if namespace else f"<{name}> without a namespace"
+        raise ListFormatError(path, "root element", f"root element is <{found}>", wanted)
+    return attrs
+
+
+def has_root(path: Path, head: bytes, name: str) -> bool:
+    """For sniffing: ``path`` is a file whose first bytes open the root element ``name``."""
+    return path.is_file() and root_info(head)[0] == name
+
+
 def element_record(element: etree._Element) -> dict[str, Any]:
     """An element's content as plain data, for ``Entity.record``: child elements by local name
     (a list when repeated), leaf text stripped, attributes as ``@name``, empty elements left
