@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -71,6 +71,9 @@ _REFERENCES = {
     "Script": "ScriptCode",
 }
 _NAME_ORDER_LAST = "Last Name"
+# The repeated elements of each section: streaming yields (and then frees) each one.
+_RECORDS = ("DateOfIssue", "ReferenceValueSets", "Location", "IDRegDocument", _PARTY, "ProfileRelationship",
+            "SanctionsEntry", "SanctionsEntryLink")
 
 
 @dataclass
@@ -150,9 +153,7 @@ class OfacAdvancedXmlFormat:
     # -- first pass ------------------------------------------------------------------------------
     def _survey(self, path: Path, tags: Tags) -> _Survey:
         survey = _Survey()
-        wanted = ("DateOfIssue", "ReferenceValueSets", "Location", "IDRegDocument", _PARTY, "ProfileRelationship",
-                  "SanctionsEntry")
-        for element in iterparse(path, tuple(tags(t) for t in wanted)):
+        for element in iterparse(path, tuple(tags(t) for t in _RECORDS)):
             kind = local(element.tag)
             if kind == "DateOfIssue":
                 survey.published = _ymd(path, element, tags)
@@ -194,7 +195,11 @@ class OfacAdvancedXmlFormat:
     # -- second pass ------------------------------------------------------------------------------
     def _entities(self, path: Path, tags: Tags, source: str, survey: _Survey,
                   ids_by_name: dict[str, str | None]) -> Iterator[Entity]:
-        for element in iterparse(path, tags(_PARTY)):
+        # Every record element is asked for, though only parties are used: iterparse frees what it
+        # yields, and the sections around the parties would otherwise stay in memory whole.
+        for element in iterparse(path, tuple(tags(t) for t in _RECORDS)):
+            if local(element.tag) != _PARTY:
+                continue
             entity = self._entity(path, element, tags, source, survey)
             resolve_links(entity, ids_by_name)  # names in features: "Aircraft Operator X"
             yield finish(entity)
@@ -337,7 +342,7 @@ def _place(element: Element, tags: Tags, refs: _Refs) -> _Place:
                     region=", ".join(parts["STATE/PROVINCE"] + parts["REGION"]) or None,
                     postal_code=" ".join(parts["POSTAL CODE"]) or None, country=country_name)
     if found is not None and iso and found.country != iso:
-        found = Address(found.full, found.street, found.city, found.postal_code, found.region, iso, found.country_name)
+        found = replace(found, country=iso)
     return _Place(found, iso or country_name, country_name, element_record(element))
 
 

@@ -11,9 +11,12 @@ beside a primary file of the standard name (names compare case-insensitively: th
 Service serves ``SDN.CSV``). The file names say which list it is; ``--source`` may say otherwise.
 
 The primary file's Remarks (continued in the comments file past 1,000 characters) carry most of
-the data; :mod:`clearance.sources.ofac_remarks` parses them and documents the choices made (entity
-types, weak aliases, date ranges). ``alt.csv`` types map ``aka`` -> alias, ``fka`` -> previous,
-``nka`` -> alias. Each entity's ``record`` holds its exact rows from every file of the set.
+the data; :mod:`clearance.sources.ofac_remarks` parses them and documents the choices made. In
+short: type ``-0-`` (an "entity") is ``company`` when rigour finds a legal form in the name, else
+``organization``; ``a.k.a. 'X'`` in Remarks is a weak alias (OFAC's low-quality names live only
+there); date ranges become every year they cover. ``alt.csv`` types map ``aka`` -> alias, ``fka``
+-> previous, ``nka`` -> alias; ``add.csv`` rows with no address, city or country are placeholders
+and add nothing. Each entity's ``record`` holds its exact rows from every file of the set.
 
 Text is read as UTF-8 (ASCII is what OFAC publishes) or, failing that, Windows-1252, the
 encoding of OFAC's older Windows-generated files; a file with NUL bytes (UTF-16, binary) or a

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -209,8 +209,7 @@ class OfacEnhancedXmlFormat:
             return
         iso = survey.iso_codes.get(country_el.get("refId") or "") if country_el is not None else None
         if iso and found.country != iso:
-            found = type(found)(found.full, found.street, found.city, found.postal_code, found.region, iso,
-                                found.country_name)
+            found = replace(found, country=iso)
         entity.addresses.append(found)
         if found.country:
             entity.countries.append(found.country)
