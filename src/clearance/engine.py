@@ -5,13 +5,34 @@ Adapters (the CLI, the HTTP server) make one call here per request and format th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from clearance.errors import NotFoundError
+from clearance import index_cache, reference_cache
+from clearance.batch import screen_stream
+from clearance.errors import NotFoundError, TransactionError
+from clearance.matching import DEFAULT_THRESHOLD
+from clearance.matching.index import ScreeningIndex
+from clearance.matching.screener import Screener
 from clearance.model import Diff, Entity, IngestResult, VersionInfo
+from clearance.model.screening import ListRef, Query, ScreenResult
+from clearance.model.transaction import Transaction
+from clearance.model.verdict import Verdict
+from clearance.policy import (
+    AirportIndex,
+    AirportReport,
+    Pack,
+    PolicySet,
+    airport_report,
+    builtin_pack_dirs,
+    load_packs,
+    pack_entities,
+    user_pack_dirs,
+)
 from clearance.settings import Settings
 from clearance.sources import open_list
 from clearance.store import Store
@@ -48,6 +69,9 @@ class Engine:
             settings = replace(settings, db=db)
         self.settings = settings
         self.store = Store(self.settings.db)
+        self._screener: tuple[str, Screener] | None = None  # (index key, screener)
+        self._policies: dict[tuple[str, ...], PolicySet] = {}
+        self._airports: AirportIndex | None = None
 
     def close(self) -> None:
         self.store.close()
@@ -139,3 +163,109 @@ class Engine:
             if entity_id.startswith(source + ":"):
                 return source
         raise NotFoundError(f"entity {entity_id!r} belongs to no loaded source")
+
+    # -- screening ------------------------------------------------------------------------
+    @property
+    def threshold(self) -> float:
+        """The match threshold: ``CLEARANCE_THRESHOLD`` if set, else the benchmarked default."""
+        return self.settings.threshold if self.settings.threshold is not None else DEFAULT_THRESHOLD
+
+    def screener(self) -> Screener:
+        """The screener over the newest version of every loaded list.
+
+        Its index is built once per set of list versions and kept in the cache folder, so the
+        next process loads it instead of building it (``screener.startup`` says which, and how
+        long it took).
+        """
+        versions = self.lists()
+        key = index_cache.index_key(versions)
+        if self._screener is not None and self._screener[0] == key:
+            return self._screener[1]
+        started = time.perf_counter()
+        path = index_cache.index_path(self.settings, key)
+        index = index_cache.load(path)
+        origin = "cache"
+        if index is None:
+            refs = tuple(ListRef(v.source, v.label) for v in versions)
+            index = ScreeningIndex.build(self.store.iter_entities(v.id for v in versions), refs)
+            index_cache.save(path, index)
+            origin = "built"
+        screener = Screener(index, self.threshold)
+        screener.startup = (origin, time.perf_counter() - started)
+        self._screener = (key, screener)
+        return screener
+
+    def screen(self, query: Query, *, threshold: float | None = None, limit: int = 10) -> ScreenResult:
+        """Screen one name (with optional type, birth date, country, identifiers) against the lists."""
+        return self.screener().screen(query, threshold=threshold, limit=limit)
+
+    def screen_many(
+        self,
+        queries: Iterable[Query],
+        *,
+        threshold: float | None = None,
+        limit: int = 10,
+        workers: int = 1,
+    ) -> Iterator[ScreenResult]:
+        """Screen queries in input order, streaming, on ``workers`` processes."""
+        return screen_stream(self.screener(), queries, threshold=threshold, limit=limit, workers=workers)
+
+    # -- policy ---------------------------------------------------------------------------
+    def airports(self) -> AirportIndex:
+        if self._airports is None:
+            self._airports = reference_cache.airports(self.settings)
+        return self._airports
+
+    def policy(self, packs: Sequence[str | Path] | None = None) -> PolicySet:
+        """The packs to evaluate: installed ones (shipped + ``CLEARANCE_PACKS_DIR``) by name, or
+        pack folders by path; default every installed pack. Their subjects are stored (once per
+        content) as list source ``pack:NAME`` so that screening finds them too."""
+        key = tuple(str(p) for p in packs or ())
+        if key not in self._policies:
+            installed = PolicySet.load(builtin_pack_dirs() + user_pack_dirs(self.settings.packs_dir),
+                                       self.airports().exists)
+            names = [str(p) for p in packs or () if not (Path(p) / "pack.yml").is_file()]
+            folders = [p for p in packs or () if (Path(p) / "pack.yml").is_file()]
+            chosen = installed.select(names).packs if names or not folders else []
+            policy = PolicySet(chosen + load_packs(folders, self.airports().exists))
+            for pack in policy.packs:
+                meta, entities = pack_entities(pack)
+                self.store.ingest(meta, entities, actor="clearance:packs", origin=pack.path)
+            self._policies[key] = policy
+        return self._policies[key]
+
+    def packs(self) -> list[Pack]:
+        """The installed policy packs."""
+        return list(self.policy().packs)
+
+    def check(self, transaction: Transaction | Mapping[str, Any], at: date | str | None = None,
+              packs: Sequence[str | Path] | None = None) -> Verdict:
+        """Verdicts per jurisdiction on ``transaction`` at ``at`` (default: its date, else today)."""
+        tx = transaction if isinstance(transaction, Transaction) else Transaction.from_dict(transaction)
+        day = _as_date(at) if at is not None else tx.date or datetime.now(UTC).date()
+        policy = self.policy(packs)
+        versions = {v.source: v for v in self.lists() if not v.source.startswith("pack:")}
+        screener = self.screener()  # once per check, not once per party
+
+        def screen(query: Query) -> ScreenResult:
+            return screener.screen(query)
+
+        return policy.check(tx, day, self.airports(), screen=screen,
+                            entity=lambda entity_id: self.store.entity(entity_id)[0], versions=versions)
+
+    def airport(self, code: str, at: date | str | None = None) -> AirportReport:
+        """How an airport code resolves (country, subdivision, overrides) and its zones at ``at``."""
+        info = self.airports().get(code)
+        if info is None:
+            raise NotFoundError(f"unknown airport code {code!r} (expected an IATA or ICAO code)")
+        day = _as_date(at) if at is not None else datetime.now(UTC).date()
+        return airport_report(info, self.policy(), day)
+
+
+def _as_date(value: date | str) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise TransactionError(f"date {value!r} is not a date (expected YYYY-MM-DD)") from None

@@ -1,0 +1,112 @@
+"""Screening commands: screen (one name) and screen-file (a CSV of names, on all cores)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from clearance.batch import default_workers
+from clearance.cli.options import json_option, with_engine
+from clearance.cli.output import emit_json, err_console, out_console, progress_bar, table
+from clearance.engine import Engine
+from clearance.model import EntityType
+from clearance.model.screening import ScreenResult
+from clearance.screening_io import ResultWriter, build_query, count_rows, read_queries
+
+threshold_option = click.option(
+    "--threshold", type=click.FloatRange(0.0, 1.0), default=None,
+    help="Score from which a hit is a match (default: CLEARANCE_THRESHOLD or the benchmarked default).",
+)
+limit_option = click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True,
+                            help="Most hits reported per query.")
+
+
+@click.command()
+@click.argument("name")
+@click.option("--type", "entity_type", type=click.Choice([t.value for t in EntityType]), default=None,
+              help="What the name is: person, organization, company, vessel or aircraft.")
+@click.option("--birth-date", default=None, metavar="YYYY[-MM[-DD]]", help="Date of birth, as precise as known.")
+@click.option("--country", default=None, metavar="CC", help="Country (ISO code or name).")
+@click.option("--id", "identifiers", multiple=True, metavar="SCHEME:VALUE",
+              help="An identifier, e.g. tail_number:EW-001PA or imo:9187629 (repeatable).")
+@click.option("--source", "sources", multiple=True, metavar="ID", help="Screen only this source (repeatable).")
+@threshold_option
+@limit_option
+@json_option
+@with_engine
+def screen(engine: Engine, name: str, entity_type: str | None, birth_date: str | None, country: str | None,
+           identifiers: tuple[str, ...], sources: tuple[str, ...], threshold: float | None, limit: int,
+           as_json: bool) -> None:
+    """Screen one name against every loaded list; every score comes with its explanation."""
+    query = build_query(name, type=entity_type, birth_date=birth_date, country=country, identifiers=identifiers,
+                        sources=sources)
+    result = engine.screen(query, threshold=threshold, limit=limit)
+    if as_json:
+        emit_json(result.to_dict())
+        return
+    _print_result(result)
+
+
+def _print_result(result: ScreenResult) -> None:
+    lists = ", ".join(f"{ref.source} {ref.version}" for ref in result.lists) or "no lists loaded"
+    console = err_console()
+    console.print(f"threshold {result.threshold:.2f}; lists: {lists}", highlight=False)
+    if not result.results:
+        console.print("no hits")
+        return
+    rows = []
+    for hit in result.results:
+        why = "\n".join(f"{f.feature} {f.score:.2f} (×{f.weight:+.2f}): {f.detail}" for f in hit.explanation)
+        rows.append((f"{hit.score:.2f}", "MATCH" if hit.match else "", hit.entity_id, hit.matched_name,
+                     hit.name if hit.name != hit.matched_name else "", ", ".join(hit.programs), why))
+    table(f"Hits for {result.query.name!r}", ["score", "match", "entity", "matched name", "listed as", "programs",
+                                              "why"], rows)
+    matches = len(result.matches)
+    out_console().print(f"{matches} match{'es' if matches != 1 else ''} at threshold {result.threshold:.2f}")
+
+
+@click.command(name="screen-file")
+@click.argument("input_file", metavar="INPUT.csv", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Results file: .jsonl (one JSON result per input row) or .csv (one row per hit).")
+@threshold_option
+@limit_option
+@click.option("--workers", type=click.IntRange(1, 256), default=None,
+              help="Processes screening in parallel (default: all cores).")
+@with_engine
+def screen_file(engine: Engine, input_file: Path, out_file: Path, threshold: float | None, limit: int,
+                workers: int | None) -> None:
+    """Screen every row of a CSV (columns id,name,type,birth_date,country,identifiers; only name
+    required), streaming results to a file in input order."""
+    fmt = ResultWriter.format_of(out_file)
+    workers = workers or default_workers()
+    screened = matched = 0
+    console = err_console()
+    with progress_bar("screen") as progress:
+        engine.screener()  # build or load the index before the clock of the progress bar starts
+        total = count_rows(input_file) if console.is_terminal else None
+        partial = out_file.with_name(out_file.name + ".partial")
+        try:
+            with partial.open("w", encoding="utf-8", newline="") as fh:
+                writer = ResultWriter(fh, fmt)
+                for result in engine.screen_many(read_queries(input_file), threshold=threshold, limit=limit,
+                                                 workers=workers):
+                    writer.write(result)
+                    screened += 1
+                    matched += bool(result.matches)
+                    if screened % 200 == 0:
+                        progress(input_file.name, screened, total)
+        except BaseException:
+            partial.unlink(missing_ok=True)  # no half-written results file is left behind
+            raise
+        progress(input_file.name, screened, total)
+        partial.replace(out_file)
+    origin, seconds = engine.screener().startup
+    console.print(f"screened {screened:,} rows with {workers} worker(s): {matched:,} with a match; "
+                  f"results in {out_file} (index {origin} in {seconds:.1f}s)", highlight=False)
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(screen)
+    cli.add_command(screen_file)

@@ -1,0 +1,216 @@
+"""Names taken apart into weighted tokens, ready to be aligned.
+
+rigour does the linguistics: it strips honorifics ("Mr", "Dr", "President"), rewrites legal forms
+to one comparison form (ООО, OOO, LLC; OAO, ОАО, OJSC, PAO -> the same symbol), transliterates
+the scripts it admits, and tags each part with *symbols* from its Wikidata-derived name data:
+``Aleksandr``, ``Alexander`` and ``Александр`` share a NAME symbol, ``金`` and ``Kim`` too;
+``Trading`` and ``Airlines`` are generic SYMBOL/DOMAIN words; ``bin``, ``al`` and ``de`` are stop
+parts. This module turns rigour's analysis into :class:`NameForm` objects whose tokens carry
+what the aligner compares (Latin text, symbols, consonant skeleton) and how much each token
+weighs as evidence.
+
+The token classes and their weights are the matcher's view of how informative a word is:
+a distinctive name word weighs 1; a legal form, a generic word or a particle weighs little, so
+"ABC Trading LLC" and "XYZ Trading LLC" share only cheap evidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+from rigour.names import Name as RigourName
+from rigour.names import NamePartTag, NameTypeTag, analyze_names
+
+from clearance.matching.text import (
+    ABJAD_SCRIPTS,
+    SYLLABIC_NAME_SCRIPTS,
+    consonant_skeleton,
+    fold_lookalikes,
+    latin,
+    scripts_of,
+    split_syllabic,
+)
+from clearance.model import EntityType
+
+
+class Family(IntEnum):
+    """How a name is analysed: as a person's, an organisation's, or an object's (vessel, aircraft)."""
+
+    PERSON = 1
+    ORGANIZATION = 2
+    OBJECT = 3
+    ANY = 4  # a query of unknown type
+
+
+FAMILY_OF_TYPE = {
+    EntityType.PERSON: Family.PERSON,
+    EntityType.ORGANIZATION: Family.ORGANIZATION,
+    EntityType.COMPANY: Family.ORGANIZATION,
+    EntityType.VESSEL: Family.OBJECT,
+    EntityType.AIRCRAFT: Family.OBJECT,
+}
+_TAG_OF_FAMILY = {
+    Family.PERSON: NameTypeTag.PER,
+    Family.ORGANIZATION: NameTypeTag.ORG,
+    Family.OBJECT: NameTypeTag.OBJ,
+    Family.ANY: NameTypeTag.ENT,
+}
+
+
+class TokenKind(IntEnum):
+    NAME = 1  # a distinctive word
+    SHORT = 2  # a distinctive word of one or two letters (acronym fragments, "nk", "ur")
+    INITIAL = 3  # a single letter standing for a given name
+    NUMBER = 4  # numbers and ordinals must agree exactly ("Snow Storm 1" is not "Snow Storm 2")
+    GENERIC = 5  # common words of organisation names: Trading, Airlines, Bank, International
+    LEGAL = 6  # legal forms: LLC, OOO, JSC, GmbH
+    STOP = 7  # particles: al, de, von, of
+    COMMON = 8  # common elements of person names: Abdul, bin, Sheikh, Haji
+
+
+# How much each kind of token weighs as evidence (distinctive name word = 1).
+KIND_WEIGHTS = {
+    TokenKind.NAME: 1.0,
+    TokenKind.SHORT: 0.3,
+    TokenKind.INITIAL: 0.4,
+    TokenKind.NUMBER: 1.0,
+    TokenKind.GENERIC: 0.2,
+    TokenKind.LEGAL: 0.15,
+    TokenKind.STOP: 0.2,
+    TokenKind.COMMON: 0.5,
+}
+DISTINCTIVE = frozenset({TokenKind.NAME, TokenKind.NUMBER})
+# rigour symbol categories (their serialisation keys) that make a word generic, by name family.
+_GENERIC_CATEGORIES = {
+    Family.PERSON: frozenset({"SYMBOL"}),  # ABDUL, BIN, SHEIKH, HAJI
+    Family.ORGANIZATION: frozenset({"SYMBOL", "DOMAIN"}),
+    Family.OBJECT: frozenset({"SYMBOL", "DOMAIN"}),
+    Family.ANY: frozenset({"SYMBOL", "DOMAIN"}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    text: str  # lower-case ASCII (transliterated)
+    original: str  # the word as written, after look-alike repair
+    kind: TokenKind
+    weight: float
+    symbols: frozenset[str]  # rigour symbols, "CATEGORY:id"
+    skeleton: str  # consonant skeleton, for abjad <-> Latin comparisons
+    abjad: bool  # written in Arabic, Hebrew, ... script
+    syllabic: bool  # written in Han or Hangul, one character per syllable
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """Consecutive tokens that rigour tagged together (``jong un`` -> one given name)."""
+
+    start: int
+    end: int  # exclusive
+    symbols: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class NameForm:
+    original: str  # the name as published or queried
+    family: Family
+    tokens: tuple[Token, ...]
+    groups: tuple[Group, ...] = ()
+
+    @property
+    def text(self) -> str:
+        return " ".join(t.text for t in self.tokens)
+
+    @property
+    def distinctive(self) -> tuple[Token, ...]:
+        return tuple(t for t in self.tokens if t.kind in DISTINCTIVE)
+
+
+def _kind(part_tag: NamePartTag, text: str, categories: set[str], family: Family) -> TokenKind:
+    if "NUM" in categories or part_tag == NamePartTag.NUM or any(ch.isdigit() for ch in text):
+        return TokenKind.NUMBER  # numbers, ordinals, and codes such as tail numbers: never fuzzy
+    if part_tag == NamePartTag.LEGAL or "ORGCLS" in categories:
+        return TokenKind.LEGAL
+    if len(text) == 1 and family in (Family.PERSON, Family.ANY):
+        return TokenKind.INITIAL
+    if part_tag == NamePartTag.STOP:
+        return TokenKind.STOP
+    if categories & _GENERIC_CATEGORIES[family]:
+        return TokenKind.COMMON if family is Family.PERSON else TokenKind.GENERIC
+    if len(text) <= 2:
+        return TokenKind.SHORT
+    return TokenKind.NAME
+
+
+def _form(name: RigourName, original: str, family: Family) -> NameForm | None:
+    parts = name.parts
+    single: dict[int, set[str]] = {}
+    categories: dict[int, set[str]] = {}
+    multi: dict[tuple[int, int], set[str]] = {}
+    for span in name.spans:
+        indexes = [p.index for p in span.parts]
+        key = f"{span.symbol.category.value}:{span.symbol.id}"
+        if len(indexes) == 1:
+            single.setdefault(indexes[0], set()).add(key)
+            categories.setdefault(indexes[0], set()).add(span.symbol.category.value)
+        elif len(indexes) <= 3 and max(indexes) - min(indexes) == len(indexes) - 1:
+            multi.setdefault((min(indexes), max(indexes) + 1), set()).add(key)
+    tokens: list[Token] = []
+    position: dict[int, int] = {}
+    for part in parts:
+        text = part.comparable if part.comparable.isascii() else latin(part.form)
+        text = latin(text)
+        if not text:
+            continue
+        scripts = scripts_of(part.form)
+        kind = _kind(part.tag, text, categories.get(part.index, set()), family)
+        position[part.index] = len(tokens)
+        tokens.append(
+            Token(
+                text=text,
+                original=part.form,
+                kind=kind,
+                weight=KIND_WEIGHTS[kind],
+                symbols=frozenset(single.get(part.index, ())),
+                skeleton=consonant_skeleton(text),
+                abjad=bool(scripts & ABJAD_SCRIPTS),
+                syllabic=bool(scripts) and scripts <= SYLLABIC_NAME_SCRIPTS,
+            )
+        )
+    if not tokens:
+        return None
+    groups = tuple(
+        Group(position[start], position[end - 1] + 1, frozenset(symbols))
+        for (start, end), symbols in sorted(multi.items())
+        if start in position and end - 1 in position
+    )
+    return NameForm(original=original, family=family, tokens=tuple(tokens), groups=groups)
+
+
+def analyze(names: list[str], family: Family, *, query: bool = False) -> list[NameForm]:
+    """Every name as one or more :class:`NameForm` variants (duplicates removed).
+
+    A name written in Han or Hangul gets a second variant split into family and given name,
+    so that rigour's symbols can tag each part.
+    """
+    forms: list[NameForm] = []
+    seen: set[tuple[str, ...]] = set()
+    tag = _TAG_OF_FAMILY[family]
+    for raw in names:
+        cleaned = fold_lookalikes(" ".join(raw.split()))
+        variants = [cleaned]
+        split = split_syllabic(cleaned)
+        if split is not None:
+            variants.append(split)
+        for variant in variants:
+            for analysed in analyze_names(tag, [variant], infer_initials=query, consolidate=False):
+                form = _form(analysed, raw, family)
+                if form is None:
+                    continue
+                key = tuple(t.text for t in form.tokens) + tuple(sorted(s for t in form.tokens for s in t.symbols))
+                if key in seen:
+                    continue
+                seen.add(key)
+                forms.append(form)
+    return forms
