@@ -20,14 +20,19 @@ Each :class:`Pairing` records what was compared and why it held, and is the expl
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from rapidfuzz.distance import OSA
 
-from clearance.matching.names import Family, NameForm, Token, TokenKind
+from clearance.matching.names import EXTRA_WEIGHTS, Family, NameForm, Run, Token, TokenKind
 
-CONTRADICTING = frozenset({TokenKind.NAME, TokenKind.NUMBER, TokenKind.INITIAL, TokenKind.COMMON})
-SUBSTANTIVE = CONTRADICTING | {TokenKind.SHORT}
+CONTRADICTING = frozenset({TokenKind.NAME, TokenKind.NUMBER, TokenKind.INITIAL, TokenKind.COMMON,
+                           TokenKind.DOMAIN, TokenKind.LOCATION})
+SUBSTANTIVE = frozenset({TokenKind.NAME, TokenKind.NUMBER, TokenKind.INITIAL, TokenKind.COMMON, TokenKind.DOMAIN,
+                         TokenKind.SHORT})
+_DESCRIPTIVE = frozenset({TokenKind.GENERIC, TokenKind.DOMAIN})
 # rigour's symbols for the "son of" / "daughter of" particles of Arabic names (bin, ibn, ben, bint).
 NASAB_SYMBOLS = frozenset({"SYMBOL:BIN", "SYMBOL:BINT"})
 
@@ -39,18 +44,20 @@ class AlignParams:
     extra_query: float = 0.5  # cost of a query word with no partner
     extra_candidate: float = 0.2  # cost of a candidate word with no partner
     contradiction: float = 1.6  # cost of a distinctive word on each side with no partner
+    extra_number: float = 1.0  # cost of a number only one side has
     symbol_score: float = 0.9  # same name in rigour's data, different spelling
     initial_score: float = 0.8  # "J" for "John"
     abbreviation_score: float = 0.7  # "Air" for "Airlines" (organisations)
-    skeleton_score: float = 0.85  # consonant skeletons equal across an abjad
+    short_symbol_score: float = 0.7  # the same, for words of three letters or fewer
+    skeleton_score: float = 0.85  # consonant skeletons (4 or more consonants) equal across an abjad
+    short_skeleton_score: float = 0.7  # the same with 3 consonants
     fuzzy_floor: float = 0.6  # a fuzzy pair scoring below this is no pair
 
 
 DEFAULT_PARAMS = AlignParams()
 
 
-@dataclass(frozen=True, slots=True)
-class Pairing:
+class Pairing(NamedTuple):
     """One piece of alignment evidence."""
 
     how: str  # exact, symbol, fuzzy, initial, abbreviation, skeleton, joined, contradiction, extra
@@ -72,8 +79,7 @@ class Pairing:
         return f"{self.query}≈{self.candidate} ({self.how} {self.score:.2f})"
 
 
-@dataclass(frozen=True, slots=True)
-class NameAlignment:
+class NameAlignment(NamedTuple):
     score: float
     query: NameForm
     candidate: NameForm
@@ -84,11 +90,14 @@ class NameAlignment:
         return "; ".join(p.describe() for p in self.pairings)
 
 
+LONG_WORD = 10  # words this long tolerate two edits; the index retrieves one-edit neighbours only
+
+
 def _budget(length: int) -> int:
     """Edits tolerated between two words whose longer one has ``length`` letters."""
-    if length <= 3:
-        return 1 if length == 3 else 0
-    return max(1, (length + 1) // 4)
+    if length <= 2:
+        return 0
+    return 1 if length < LONG_WORD else 2
 
 
 def _fuzzy(a: str, b: str) -> float:
@@ -105,29 +114,55 @@ def token_similarity(q: Token, c: Token, family: Family, params: AlignParams) ->
     if q.text == c.text:
         return 1.0, "exact"
     if q.kind is TokenKind.NUMBER or c.kind is TokenKind.NUMBER:
-        return (1.0, "symbol") if q.symbols & c.symbols else (0.0, "")
-    if q.syllabic and c.syllabic:
-        # One Han or Hangul character is a whole syllable: equal, the same name, or different.
+        return (0.0, "") if q.symbols.isdisjoint(c.symbols) else (1.0, "symbol")
+    shared = len(q.text) > 1 and len(c.text) > 1 and not q.symbols.isdisjoint(c.symbols)
+    if q.syllabic or c.syllabic:
+        # A Han or Hangul character is a whole syllable, and romanised syllables differ by a
+        # letter (chen, cheng): only the same character or the same name in rigour's data count.
         if q.original == c.original:
             return 1.0, "exact"
-        return (params.symbol_score, "symbol") if q.symbols & c.symbols else (0.0, "")
+        return (symbol_score(q, params, c), "symbol") if shared else (0.0, "")
     best, how = 0.0, ""
-    if q.symbols & c.symbols and len(q.text) > 1 and len(c.text) > 1:
-        best, how = params.symbol_score, "symbol"
+    if shared:
+        best, how = symbol_score(q, params, c), "symbol"
     fuzzy = _fuzzy(q.text, c.text)
     if fuzzy > best and fuzzy >= params.fuzzy_floor:
         best, how = fuzzy, "fuzzy"
     if best < params.initial_score and family is not Family.ORGANIZATION and _is_initial_of(q.text, c.text):
         return params.initial_score, "initial"
-    if q.abjad != c.abjad and best < params.skeleton_score and q.skeleton and c.skeleton:
-        skeleton = 1.0 if q.skeleton == c.skeleton else _fuzzy(q.skeleton, c.skeleton)
-        if skeleton * params.skeleton_score > best and skeleton >= 0.75:
-            best, how = skeleton * params.skeleton_score, "skeleton"
+    if q.abjad != c.abjad and best < params.skeleton_score:
+        skeleton = _skeleton_score(q.skeleton, c.skeleton, params)
+        if skeleton > best:
+            best, how = skeleton, "skeleton"
     if best < params.abbreviation_score and family is not Family.PERSON and len(q.text) >= 3 and len(c.text) >= 3:
         short, long = (q.text, c.text) if len(q.text) < len(c.text) else (c.text, q.text)
-        if long.startswith(short) and (q.kind is TokenKind.GENERIC or c.kind is TokenKind.GENERIC or len(short) >= 4):
+        descriptive = q.kind in _DESCRIPTIVE or c.kind in _DESCRIPTIVE
+        if long.startswith(short) and (descriptive or len(short) >= 4):
             best, how = params.abbreviation_score, "abbreviation"
     return best, how
+
+
+def symbol_score(q: Token, params: AlignParams, c: Token | None = None) -> float:
+    """A shared name symbol is strong for long words; short words and Han or Hangul syllables
+    (``yu``, ``jin``, ``li``) share symbols with many others, so their agreement counts less."""
+    if len(q.text) < 4 or _one_syllable(q) or (c is not None and (len(c.text) < 4 or _one_syllable(c))):
+        return params.short_symbol_score
+    return params.symbol_score
+
+
+def _one_syllable(token: Token) -> bool:
+    return token.syllabic and len(token.original) == 1
+
+
+def _skeleton_score(a: str, b: str, params: AlignParams) -> float:
+    """Consonant skeletons compared across an abjad; the fewer consonants, the weaker."""
+    length = min(len(a), len(b))
+    if length < 3:
+        return 0.0
+    similarity = 1.0 if a == b else _fuzzy(a, b)
+    if similarity < 0.75:
+        return 0.0
+    return similarity * (params.skeleton_score if length >= 4 else params.short_skeleton_score)
 
 
 def _is_initial_of(a: str, b: str) -> bool:
@@ -140,18 +175,6 @@ def _is_initial_of(a: str, b: str) -> bool:
 _Option = tuple[float, float, float, int, int, str, str, str]
 
 
-def _runs(form: NameForm, max_len: int = 3) -> list[tuple[int, int]]:
-    n = len(form.tokens)
-    return [(i, j) for i in range(n) for j in range(i + 2, min(n, i + max_len) + 1)]
-
-
-def _joinable(run: tuple[Token, ...], word: str) -> bool:
-    """Whether ``word`` can be the run written as one word: it starts like the run's first token
-    and ends like its last one, so a fuzzy join never swallows a whole extra word."""
-    first, last = run[0].text, run[-1].text
-    return len(word) >= 4 and word[0] in first[:2] and last[-1] in word[-2:]
-
-
 def _mask(start: int, end: int) -> int:
     return ((1 << (end - start)) - 1) << start
 
@@ -159,55 +182,78 @@ def _mask(start: int, end: int) -> int:
 def _options(q: NameForm, c: NameForm, params: AlignParams) -> list[_Option]:
     family = q.family if q.family is c.family else c.family
     options: list[_Option] = []
+    append = options.append
     for i, qt in enumerate(q.tokens):
         for j, ct in enumerate(c.tokens):
+            if qt.text == ct.text:
+                weight = qt.weight if qt.weight > ct.weight else ct.weight
+                append((weight, 1.0, weight, 1 << i, 1 << j, "exact", qt.text, ct.text))
+                continue
             score, how = token_similarity(qt, ct, family, params)
             if score > 0.0:
-                weight = max(qt.weight, ct.weight)
-                options.append((score * weight, score, weight, 1 << i, 1 << j, how, qt.text, ct.text))
+                weight = qt.weight if qt.weight > ct.weight else ct.weight
+                append((score * weight, score, weight, 1 << i, 1 << j, how, qt.text, ct.text))
     # Words joined on one side and split on the other ("alqaeda" / "al qaeda").
-    for side_form, other_form, query_side in ((q, c, True), (c, q, False)):
-        tokens = side_form.tokens
-        for start, end in _runs(side_form):
-            run = tokens[start:end]
-            if any(t.kind in (TokenKind.NUMBER, TokenKind.INITIAL) for t in run):
-                continue
-            joined = "".join(t.text for t in run)
-            weight = sum(t.weight for t in run)
-            for k, other in enumerate(other_form.tokens):
-                if not _joinable(run, other.text):
-                    continue
-                score = 1.0 if joined == other.text else _fuzzy(joined, other.text)
-                if score < params.fuzzy_floor:
-                    continue
-                weight_here = max(weight, other.weight)
-                run_mask, one_mask = _mask(start, end), 1 << k
-                qm, cm = (run_mask, one_mask) if query_side else (one_mask, run_mask)
-                spaced = " ".join(t.text for t in run)
-                qtext, ctext = (spaced, other.text) if query_side else (other.text, spaced)
-                options.append((score * weight_here, score, weight_here, qm, cm, "joined", qtext, ctext))
+    if q.runs:
+        _joined_options(append, q.runs, q, c.tokens, True, params)
+    if c.runs:
+        _joined_options(append, c.runs, c, q.tokens, False, params)
     # Multi-word names rigour tagged as one ("jong un"), against single words or other groups.
-    for qg in q.groups:
-        for j, ct in enumerate(c.tokens):
-            if qg.symbols & ct.symbols:
-                _group_option(options, q, qg.start, qg.end, c, j, j + 1, params)
-        for cg in c.groups:
-            if qg.symbols & cg.symbols:
-                _group_option(options, q, qg.start, qg.end, c, cg.start, cg.end, params)
-    for cg in c.groups:
-        for i, qt in enumerate(q.tokens):
-            if cg.symbols & qt.symbols:
-                _group_option(options, q, i, i + 1, c, cg.start, cg.end, params)
+    if q.groups or c.groups:
+        _symbol_group_options(append, q, c, params)
     return options
 
 
-def _group_option(options: list[_Option], q: NameForm, qs: int, qe: int, c: NameForm, cs: int, ce: int,
+def _joined_options(append: Callable[[_Option], None], runs: tuple[Run, ...], form: NameForm,
+                    others: tuple[Token, ...], query_side: bool, params: AlignParams) -> None:
+    for run in runs:
+        first = form.tokens[run.start].text
+        last = form.tokens[run.end - 1].text
+        for k, other in enumerate(others):
+            word = other.text
+            # The word must start like the run's first token and end like its last one, so that
+            # a fuzzy join never swallows a whole extra word.
+            if len(word) < 4 or word[0] not in first[:2] or last[-1] not in word[-2:]:
+                continue
+            if run.text == word:
+                score = 1.0
+            elif run.syllabic or other.syllabic:
+                continue
+            else:
+                score = _fuzzy(run.text, word)
+                if score < params.fuzzy_floor:
+                    continue
+            weight = run.weight if run.weight > other.weight else other.weight
+            spaced = " ".join(t.text for t in form.tokens[run.start : run.end])
+            if query_side:
+                append((score * weight, score, weight, _mask(run.start, run.end), 1 << k, "joined", spaced, word))
+            else:
+                append((score * weight, score, weight, 1 << k, _mask(run.start, run.end), "joined", word, spaced))
+
+
+def _symbol_group_options(append: Callable[[_Option], None], q: NameForm, c: NameForm,
+                          params: AlignParams) -> None:
+    spans_q = [(g.start, g.end, g.symbols) for g in q.groups]
+    spans_c = [(g.start, g.end, g.symbols) for g in c.groups]
+    singles_q = [(i, i + 1, t.symbols) for i, t in enumerate(q.tokens) if t.symbols]
+    singles_c = [(j, j + 1, t.symbols) for j, t in enumerate(c.tokens) if t.symbols]
+    for qs, qe, qsym in spans_q:
+        for cs, ce, csym in spans_c + singles_c:
+            if not qsym.isdisjoint(csym):
+                _group_option(append, q, qs, qe, c, cs, ce, params)
+    for cs, ce, csym in spans_c:
+        for qs, qe, qsym in singles_q:
+            if not qsym.isdisjoint(csym):
+                _group_option(append, q, qs, qe, c, cs, ce, params)
+
+
+def _group_option(append: Callable[[_Option], None], q: NameForm, qs: int, qe: int, c: NameForm, cs: int, ce: int,
                   params: AlignParams) -> None:
     weight = max(sum(t.weight for t in q.tokens[qs:qe]), sum(t.weight for t in c.tokens[cs:ce]))
     qtext = " ".join(t.text for t in q.tokens[qs:qe])
     ctext = " ".join(t.text for t in c.tokens[cs:ce])
     score = 1.0 if qtext.replace(" ", "") == ctext.replace(" ", "") else params.symbol_score
-    options.append((score * weight, score, weight, _mask(qs, qe), _mask(cs, ce), "symbol", qtext, ctext))
+    append((score * weight, score, weight, _mask(qs, qe), _mask(cs, ce), "symbol", qtext, ctext))
 
 
 def align(q: NameForm, c: NameForm, params: AlignParams = DEFAULT_PARAMS) -> NameAlignment:
@@ -225,17 +271,20 @@ def align(q: NameForm, c: NameForm, params: AlignParams = DEFAULT_PARAMS) -> Nam
         used_q |= qm
         used_c |= cm
         first_c = (cm & -cm).bit_length() - 1
-        held = False
+        held = how == "symbol" and (qm & (qm - 1) or cm & (cm - 1))  # a multi-word name (PLA ~ ...)
         for i, token in enumerate(q.tokens):
             if qm >> i & 1:
                 pairs_of[i] = first_c
                 held = held or token.kind in SUBSTANTIVE
-        substantive += held
+        for j, token in enumerate(c.tokens):
+            if cm >> j & 1:
+                held = held or token.kind in SUBSTANTIVE
+        substantive += bool(held)
         pairings.append(Pairing(how, qtext, ctext, score, weight))
         numerator += score * weight
         denominator += weight
     if not pairings:
-        return NameAlignment(0.0, q, c, ())
+        return NameAlignment(0.0, q, c, (), 0)
     left_q = [t for i, t in enumerate(q.tokens) if not used_q >> i & 1]
     left_c = [t for j, t in enumerate(c.tokens) if not used_c >> j & 1]
     # Distinctive words (and initials) without partner on both sides contradict each other,
@@ -244,8 +293,7 @@ def align(q: NameForm, c: NameForm, params: AlignParams = DEFAULT_PARAMS) -> Nam
     dc = sorted((t for t in left_c if t.kind in CONTRADICTING), key=lambda t: -t.weight)
     contradicted = min(len(dq), len(dc))
     for qt, ct in zip(dq[:contradicted], dc[:contradicted], strict=True):
-        difference = 1.0 - OSA.normalized_similarity(qt.text, ct.text) if not (qt.syllabic or ct.syllabic) else 1.0
-        cost = params.contradiction * max(qt.weight, ct.weight, 1.0) * difference
+        cost = params.contradiction * max(qt.weight, ct.weight, 1.0) * contradiction_share(qt, ct)
         pairings.append(Pairing("contradiction", qt.text, ct.text, 0.0, cost))
         denominator += cost
     skip_q = {id(t) for t in dq[:contradicted]}
@@ -257,17 +305,33 @@ def align(q: NameForm, c: NameForm, params: AlignParams = DEFAULT_PARAMS) -> Nam
         denominator += cost
     for t in left_q:
         if id(t) not in skip_q:
-            cost = params.extra_query * t.weight
+            # Every syllable of a Han or Hangul name is part of the name: one left over is a
+            # different name, not an omitted middle name.
+            if t.syllabic:
+                cost = params.contradiction * t.weight
+            elif t.kind is TokenKind.NUMBER:
+                cost = params.extra_number * t.weight
+            else:
+                cost = params.extra_query * EXTRA_WEIGHTS[t.kind]
             pairings.append(Pairing("extra", t.text, "", 0.0, cost))
             denominator += cost
     for t in left_c:
         if id(t) not in skip_c:
-            # A number only the candidate has still tells entities apart (Fund I / Fund).
-            cost = (params.extra_query if t.kind is TokenKind.NUMBER else params.extra_candidate) * t.weight
+            # A number only one side has still tells entities apart (Fund I / Fund).
+            share = params.extra_number if t.kind is TokenKind.NUMBER else params.extra_candidate
+            cost = share * EXTRA_WEIGHTS[t.kind]
             pairings.append(Pairing("extra", "", t.text, 0.0, cost))
             denominator += cost
     score = numerator / denominator if denominator else 0.0
     return NameAlignment(score, q, c, tuple(pairings), substantive)
+
+
+def contradiction_share(q: Token, c: Token) -> float:
+    """How strongly two unpaired words contradict each other (0..1): words two edits apart
+    already contradict at 0.5, three or more at 1 (twice their normalised edit distance)."""
+    if q.syllabic or c.syllabic:
+        return 1.0
+    return min(1.0, 2.0 * (1.0 - OSA.normalized_similarity(q.text, c.text)))
 
 
 def _nasab_reversal(q: NameForm, c: NameForm, pairs_of: dict[int, int]) -> tuple[str, str] | None:

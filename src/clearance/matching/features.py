@@ -47,7 +47,7 @@ class Candidate:
     family: Family
     caption: str
     programs: tuple[str, ...]
-    names: tuple[NameForm, ...]
+    name_ids: range  # its names in the index (analysed on demand)
     birth_dates: tuple[str, ...]
     countries: frozenset[str]
     gender: str | None
@@ -206,27 +206,39 @@ def birth_date_feature(cmp: Comparison) -> FeatureScore | None:
 
 
 def birth_date_mismatch_feature(cmp: Comparison) -> FeatureScore | None:
+    """Birth dates that disagree: years two or more apart (father and son) weigh fully; a year
+    apart, or the same year with another month or day, weigh little (typing errors, and lists
+    that give an approximate year)."""
     query = cmp.query.birth_date
     dates = cmp.candidate.birth_dates
     if not query or not dates or cmp.candidate.family is not Family.PERSON:
         return None
     ranks = [_date_agreement(query, listed) for listed in dates]
-    if max(ranks) >= 1:
+    closest = max(ranks)
+    if closest >= 1:
         return None
     listed = ", ".join(dates)
-    if max(ranks) == 0:
-        return FeatureScore("birth_date_mismatch", 0.5, BIRTH_DATE_MISMATCH_WEIGHT,
-                            "same year of birth, different month or day", query, listed)
-    return FeatureScore("birth_date_mismatch", 1.0, BIRTH_DATE_MISMATCH_WEIGHT,
-                        "different year of birth", query, listed)
+    if closest == 0:
+        detail = "same year of birth, different month or day"
+    elif closest == -1:
+        detail = "year of birth one year apart"
+    else:
+        return FeatureScore("birth_date_mismatch", 1.0, BIRTH_DATE_MISMATCH_WEIGHT,
+                            "different year of birth", query, listed)
+    return FeatureScore("birth_date_mismatch", NEAR_DATE_SHARE, BIRTH_DATE_MISMATCH_WEIGHT, detail, query, listed)
 
 
 def _date_agreement(a: str, b: str) -> int:
-    """1: agree at the shared precision; 0: same year, differ below; -1: different year."""
+    """1: agree at the shared precision; 0: same year, differ below; -1: a year apart; -2: more."""
     precision = min(len(a), len(b))
     if a[:precision] == b[:precision]:
         return 1
-    return 0 if a[:4] == b[:4] else -1
+    if a[:4] == b[:4]:
+        return 0
+    try:
+        return -1 if abs(int(a[:4]) - int(b[:4])) == 1 else -2
+    except ValueError:
+        return -2
 
 
 def country_mismatch_feature(cmp: Comparison) -> FeatureScore | None:
@@ -264,6 +276,7 @@ GENERIC_NAME_WEIGHT = -0.4
 IDENTIFIER_CONFLICT_WEIGHT = -0.3
 BIRTH_DATE_WEIGHT = 0.05
 BIRTH_DATE_MISMATCH_WEIGHT = -0.3
+NEAR_DATE_SHARE = 0.4  # a year apart, or the same year with another day: 0.4 of the full weight
 COUNTRY_MISMATCH_WEIGHT = -0.1
 GENDER_MISMATCH_WEIGHT = -0.2
 TYPE_MISMATCH_WEIGHT = -1.0
@@ -280,7 +293,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature("birth_date", BIRTH_DATE_WEIGHT, birth_date_feature, False,
             "Birth dates agree at the precision both give."),
     Feature("birth_date_mismatch", BIRTH_DATE_MISMATCH_WEIGHT, birth_date_mismatch_feature, False,
-            "Birth years differ (score 1) or only month/day differ (score 0.5)."),
+            "Birth years two or more apart (score 1); a year apart or another month/day (score 0.4)."),
     Feature("country_mismatch", COUNTRY_MISMATCH_WEIGHT, country_mismatch_feature, False,
             "The query's country is none of the entity's countries or nationalities."),
     Feature("gender_mismatch", GENDER_MISMATCH_WEIGHT, gender_mismatch_feature, False,
@@ -293,10 +306,9 @@ FEATURES: tuple[Feature, ...] = (
 MAX_BONUS = sum(f.weight for f in FEATURES if not f.main and f.weight > 0)
 
 
-def compare(query: PreparedQuery, candidate: Candidate, names: list[NameForm] | None = None) -> Comparison:
-    """Align the query's names with ``names`` (default: all the candidate's names)."""
-    forms = query.forms(candidate.family)
-    alignment = best_alignment(forms, list(names if names is not None else candidate.names))
+def compare(query: PreparedQuery, candidate: Candidate, names: list[NameForm]) -> Comparison:
+    """Align the query's names with ``names`` (some or all of the candidate's names)."""
+    alignment = best_alignment(query.forms(candidate.family), names)
     return Comparison(query, candidate, alignment)
 
 

@@ -13,19 +13,28 @@ exact dictionary probe:
   ``abdullah`` without comparing it to every word.
 
 Postings are kept per name family (person, organisation, object), so a typed query only
-touches names of its kind. Each name hit gets the share of the query's token weight that hit
-it (rare tokens weigh more: an IDF factor); only names whose share could still reach the
-reporting floor are aligned in full, best first.
+touches names of its kind. Which names are worth aligning follows from the aligner's own
+arithmetic: a name hit by ``h`` of the query's ``n`` distinctive words cannot score more than
+``h / (h + a_q * extras + c * contradictions)``; names whose bound is under the reporting floor
+are never aligned. The sets of names hit by at least ``h`` words are set intersections, done in
+C, so a common word ("Mohammad", "Smith") costs little.
+
+Names are analysed when the index is built (their keys come from the analysis), but the index
+keeps only the raw names: a name is analysed again, once per process, when it is first aligned.
+That keeps the cached index small and quick to load.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator
+from itertools import combinations
+from typing import Any
 
+from clearance.matching.align import DEFAULT_PARAMS, LONG_WORD, symbol_score
 from clearance.matching.features import Candidate, IdentifierKey, PreparedQuery
 from clearance.matching.identifiers import identifier_key
-from clearance.matching.names import FAMILY_OF_TYPE, Family, NameForm, Token, TokenKind, analyze
+from clearance.matching.names import EXTRA_WEIGHTS, FAMILY_OF_TYPE, STRONG, Family, NameForm, Token, TokenKind, analyze
 from clearance.model import Entity, NameKind
 from clearance.model.screening import ListRef
 
@@ -34,40 +43,20 @@ from clearance.model.screening import ListRef
 _LOOKUP_KINDS = frozenset({TokenKind.NAME, TokenKind.NUMBER, TokenKind.SHORT, TokenKind.COMMON,
                            TokenKind.INITIAL})
 _INDEXED_SYMBOLS = ("NAME:", "NUM:")  # symbols that say two words are the same name or number
-_FUZZY_MIN_LENGTH = 4  # shorter words are matched exactly, by symbol or phonetically
+_FUZZY_MIN_LENGTH = 3  # shorter words are matched exactly or by symbol
 _ENTITY_NAME_KINDS = (NameKind.PRIMARY, NameKind.ALIAS, NameKind.NON_LATIN, NameKind.PREVIOUS,
                       NameKind.WEAK_ALIAS)
+_FORM_CACHE = 200_000  # analysed names kept per process
+
+
+def entity_names(entity: Entity) -> list[str]:
+    """The names of an entity that are screened (each once)."""
+    return list(dict.fromkeys(n.value for n in entity.names if n.kind in _ENTITY_NAME_KINDS and n.value.strip()))
 
 
 def _deletions(word: str) -> Iterator[str]:
     for i in range(len(word)):
         yield word[:i] + word[i + 1 :]
-
-
-def entity_candidate(entity: Entity) -> Candidate:
-    """An entity's names analysed and its qualifiers made comparable."""
-    family = FAMILY_OF_TYPE[entity.type]
-    raw = [n.value for n in entity.names if n.kind in _ENTITY_NAME_KINDS and n.value.strip()]
-    countries = set(entity.countries) | set(entity.nationalities)
-    countries.update(a.country for a in entity.addresses if a.country)
-    identifiers = tuple(
-        IdentifierKey(identifier_key(i.value, i.scheme), i.scheme, i.value)
-        for i in entity.identifiers
-        if identifier_key(i.value, i.scheme)
-    )
-    return Candidate(
-        entity_id=entity.id,
-        source=entity.source,
-        type=entity.type,
-        family=family,
-        caption=entity.caption,
-        programs=tuple(entity.programs),
-        names=tuple(analyze(raw, family)),
-        birth_dates=tuple(entity.birth_dates),
-        countries=frozenset(countries),
-        gender=entity.gender,
-        identifiers=identifiers,
-    )
 
 
 def _lookup_positions(form: NameForm) -> list[int]:
@@ -77,17 +66,70 @@ def _lookup_positions(form: NameForm) -> list[int]:
     return chosen or list(range(len(form.tokens)))
 
 
+def _strong_positions(form: NameForm, lookup: list[int]) -> list[int]:
+    strong = [i for i in lookup if form.tokens[i].kind in STRONG]
+    return strong or lookup
+
+
+def least_contradiction(token: Token) -> tuple[float, float]:
+    """(least contradiction share, extra cost) of a query word that retrieved nothing in a name.
+
+    A word shorter than ``LONG_WORD`` that is not retrieved is at least two edits from every word
+    of the name (the index finds all one-edit neighbours), so its contradiction share is at least
+    ``2 * 2 / (len + 2)``; a Han or Hangul syllable always contradicts fully and costs as much
+    when left over. Words the index cannot vouch for (long, abjad, initials) are assumed to agree.
+    """
+    params = DEFAULT_PARAMS
+    if token.syllabic:
+        return 1.0, params.contradiction * token.weight
+    extra = params.extra_query * EXTRA_WEIGHTS[token.kind]
+    if token.abjad or token.kind is not TokenKind.NAME or len(token.text) >= LONG_WORD:
+        return 0.0, extra
+    return min(1.0, 4.0 / (len(token.text) + 2)), extra
+
+
+def bound(values: list[float], left: list[tuple[float, float]], size: int) -> float:
+    """The best name score a listed name of ``size`` distinctive words can reach when the query's
+    distinctive words that hit it pair with scores ``values`` and the others, with the least
+    contradiction shares and extra costs ``left``, are left over: contradicted by the name's own
+    left-over words while it has some (the weakest contradictions first), else extra."""
+    if not values:
+        return 0.0
+    contradiction = DEFAULT_PARAMS.contradiction
+    spare = max(0, size - len(values))
+    cost = 0.0
+    for share, extra in sorted(left):
+        if spare > 0:
+            cost += contradiction * share
+            spare -= 1
+        else:
+            cost += extra
+    return sum(values) / (len(values) + cost)
+
+
 class ScreeningIndex:
     """Every candidate of a set of list versions, and the keys that retrieve their names."""
 
     def __init__(self, lists: tuple[ListRef, ...]) -> None:
         self.lists = lists
         self.candidates: list[Candidate] = []
-        self.names: list[tuple[int, NameForm]] = []  # name id -> (candidate index, form)
+        self.names: list[str] = []  # name id -> the name as published
+        self.owner: list[int] = []  # name id -> candidate position
+        self.size: list[int] = []  # name id -> distinctive words (fewest over its variants)
+        self.single_word: frozenset[int] = frozenset()  # names with one distinctive word
         self.postings: dict[str, tuple[int, ...]] = {}
         self.neighbours: dict[str, tuple[str, ...]] = {}  # deletion variant -> vocabulary words
-        self.identifiers: dict[str, tuple[int, ...]] = {}  # identifier key -> candidate indexes
+        self.identifiers: dict[str, tuple[int, ...]] = {}  # identifier key -> candidate positions
         self.name_count = {family: 0 for family in Family}
+        self._forms: dict[int, list[NameForm]] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_forms"] = {}  # analysed names are rebuilt on demand, not stored
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
 
     # -- building ---------------------------------------------------------------------------
     @classmethod
@@ -97,21 +139,31 @@ class ScreeningIndex:
         identifiers: dict[str, list[int]] = {}
         vocabulary: set[str] = set()
         for entity in entities:
-            candidate = entity_candidate(entity)
             position = len(index.candidates)
+            family = FAMILY_OF_TYPE[entity.type]
+            prefix = str(int(family))
+            raw = entity_names(entity)
+            first = len(index.names)
+            for name in raw:
+                forms = analyze([name], family)
+                if not forms:
+                    continue
+                name_id = len(index.names)
+                index.names.append(name)
+                index.owner.append(position)
+                index.size.append(min(form.strong for form in forms))
+                index.name_count[family] += 1
+                for form in forms:
+                    for key in _name_keys(form, prefix):
+                        bucket = postings.setdefault(key, [])
+                        if not bucket or bucket[-1] != name_id:
+                            bucket.append(name_id)
+                    vocabulary.update(t.text for t in form.tokens if len(t.text) >= _FUZZY_MIN_LENGTH)
+            candidate = make_candidate(entity, family, range(first, len(index.names)))
             index.candidates.append(candidate)
             for ident in candidate.identifiers:
                 identifiers.setdefault(ident.key, []).append(position)
-            prefix = str(int(candidate.family))
-            for form in candidate.names:
-                name_id = len(index.names)
-                index.names.append((position, form))
-                index.name_count[candidate.family] += 1
-                for key in _name_keys(form, prefix):
-                    bucket = postings.setdefault(key, [])
-                    if not bucket or bucket[-1] != name_id:
-                        bucket.append(name_id)
-                vocabulary.update(t.text for t in form.tokens if len(t.text) >= _FUZZY_MIN_LENGTH)
+        index.single_word = frozenset(i for i, size in enumerate(index.size) if size <= 1)
         index.postings = {k: tuple(v) for k, v in postings.items()}
         index.identifiers = {k: tuple(dict.fromkeys(v)) for k, v in identifiers.items()}
         neighbours: dict[str, list[str]] = {}
@@ -121,76 +173,176 @@ class ScreeningIndex:
         index.neighbours = {k: tuple(v) for k, v in neighbours.items()}
         return index
 
+    # -- names ------------------------------------------------------------------------------
+    def forms(self, name_id: int) -> list[NameForm]:
+        """The analysed variants of a name (analysed on first use in this process)."""
+        forms = self._forms.get(name_id)
+        if forms is None:
+            if len(self._forms) >= _FORM_CACHE:
+                self._forms.clear()
+            candidate = self.candidates[self.owner[name_id]]
+            forms = analyze([self.names[name_id]], candidate.family)
+            self._forms[name_id] = forms
+        return forms
+
+    def candidate_forms(self, candidate: Candidate) -> list[NameForm]:
+        return [form for name_id in candidate.name_ids for form in self.forms(name_id)]
+
     # -- retrieval --------------------------------------------------------------------------
-    def _expansions(self, token: Token) -> set[str]:
-        """Vocabulary words within one edit of ``token`` (deletion, insertion, substitution)."""
-        word = token.text
-        found: set[str] = set()
-        if len(word) < _FUZZY_MIN_LENGTH or token.kind is TokenKind.NUMBER:
-            return found
-        found.update(self.neighbours.get(word, ()))  # the query lacks a letter
-        for variant in _deletions(word):
-            found.add(variant)  # the query has an extra letter (kept if it is a real word)
-            found.update(self.neighbours.get(variant, ()))  # one letter differs
-        return found
+    def hits(self, query: PreparedQuery, family: Family, floor: float) -> dict[int, tuple[float, float]]:
+        """Names of ``family`` that could score ``floor`` or more: name id -> (bound, rarity).
 
-    def hits(self, query: PreparedQuery, family: Family) -> dict[int, tuple[float, float]]:
-        """Names of ``family`` hit by the query: name id -> (share, rarity).
-
-        ``share`` is the part of the query's token weight whose tokens hit the name (an upper
-        bound of how much of the query a full alignment can pair); ``rarity`` sums the IDF of
-        those tokens and orders names of equal share.
+        ``bound`` is :func:`bound` for the name; ``rarity`` sums the IDF of the query words that
+        hit it and orders names of equal bound.
         """
         prefix = str(int(family))
-        total_names = max(1, self.name_count[family])
+        total_names = max(2, self.name_count[family])
         best: dict[int, tuple[float, float]] = {}
         for form in query.forms(family):
-            positions = _lookup_positions(form)
-            total = sum(form.tokens[i].weight for i in positions)
-            if total <= 0:
-                continue
-            share: dict[int, float] = {}
+            lookup = _lookup_positions(form)
+            strong = _strong_positions(form, lookup)
+            tiers: dict[int, list[tuple[float, set[int]]]] = {}
+            union: dict[int, set[int]] = {}
             rarity: dict[int, float] = {}
-            for position in positions:
-                token = form.tokens[position]
-                names: set[int] = set()
-                frequency = 0
-                for key in self._token_keys(prefix, form, position):
-                    posting = self.postings.get(key)
-                    if posting:
-                        names.update(posting)
-                        frequency = max(frequency, len(posting))
-                if not names:
+            for position in lookup:
+                found, everything, frequency = self._token_hits(prefix, form, position)
+                if everything:
+                    tiers[position], union[position] = found, everything
+                    rarity[position] = math.log(total_names / max(1, frequency))
+            left_over = {i: least_contradiction(form.tokens[i]) for i in strong}
+            hit_sets = [union.get(i, set()) for i in strong]
+            for name_id in self._worth_aligning(hit_sets, sorted(left_over.values()), floor):
+                values: list[float] = []
+                left: list[tuple[float, float]] = []
+                for i in strong:
+                    value = next((v for v, names in tiers.get(i, ()) if name_id in names), 0.0)
+                    if value > 0.0:
+                        values.append(value)
+                    else:
+                        left.append(left_over[i])
+                value = bound(values, left, self.size[name_id])
+                if value < floor:
                     continue
-                part = token.weight / total
-                idf = math.log(total_names / frequency)
-                for name_id in names:
-                    share[name_id] = share.get(name_id, 0.0) + part
-                    rarity[name_id] = rarity.get(name_id, 0.0) + idf
-            for name_id, value in share.items():
-                found = (min(1.0, value), rarity[name_id])
-                if found > best.get(name_id, (0.0, 0.0)):
-                    best[name_id] = found
+                found_rarity = sum(r for i, r in rarity.items() if name_id in union[i])
+                if (value, found_rarity) > best.get(name_id, (0.0, 0.0)):
+                    best[name_id] = (value, found_rarity)
         return best
 
-    def _token_keys(self, prefix: str, form: NameForm, position: int) -> list[str]:
+    def _token_hits(self, prefix: str, form: NameForm, position: int
+                    ) -> tuple[list[tuple[float, set[int]]], set[int], int]:
+        """Names one query word hits, in tiers of the best pair score each can give: the same word
+        (or joined words) 1, a shared name symbol, the same consonant skeleton, a one-edit
+        neighbour; all of them; and the largest posting's length (for the word's rarity)."""
         token = form.tokens[position]
-        keys = [prefix + "t" + token.text]
-        keys += [prefix + "s" + s for s in token.symbols if s.startswith(_INDEXED_SYMBOLS)]
-        if token.abjad and len(token.skeleton) >= 2:
-            keys.append(prefix + "k" + token.skeleton)
+        postings = self.postings
+        frequency = 0
+        tiers: list[tuple[float, set[int]]] = []
+        for value, keys in self._tiered_keys(prefix, form, position):
+            names: set[int] = set()
+            for key in keys:
+                posting = postings.get(key)
+                if posting:
+                    names.update(posting)
+                    frequency = max(frequency, len(posting))
+            if names:
+                tiers.append((value, names))
+        if len(token.text) >= _FUZZY_MIN_LENGTH and token.kind is not TokenKind.NUMBER:
+            near: set[int] = set()
+            for word in self._neighbours_of(token.text):
+                posting = postings.get(prefix + "t" + word)
+                if posting:
+                    near.update(posting)
+            if near:
+                tiers.append((1.0 - 1.0 / len(token.text), near))
+        tiers.sort(key=lambda tier: -tier[0])
+        everything: set[int] = set().union(*(names for _, names in tiers)) if tiers else set()
+        return tiers, everything, frequency
+
+    def _tiered_keys(self, prefix: str, form: NameForm, position: int) -> list[tuple[float, list[str]]]:
+        """The keys of one query word, grouped by the pair score a hit through them can give."""
+        token = form.tokens[position]
+        same = [prefix + "t" + token.text]
         if position + 1 < len(form.tokens):
-            keys.append(prefix + "t" + token.text + form.tokens[position + 1].text)
+            same.append(prefix + "t" + token.text + form.tokens[position + 1].text)
         if position > 0:
-            keys.append(prefix + "t" + form.tokens[position - 1].text + token.text)
-        keys += [prefix + "t" + word for word in self._expansions(token)]
-        return keys
+            same.append(prefix + "t" + form.tokens[position - 1].text + token.text)
+        same += [prefix + "s" + s for s in token.symbols if s.startswith("NUM:")]
+        symbols = {s for s in token.symbols if s.startswith("NAME:")}
+        for group in form.groups:
+            if group.start <= position < group.end:
+                symbols.update(s for s in group.symbols if s.startswith("NAME:"))
+        tiers = [(1.0, same)]
+        if symbols:
+            tiers.append((symbol_score(token, DEFAULT_PARAMS), [prefix + "s" + s for s in symbols]))
+        if token.abjad and len(token.skeleton) >= 3:
+            tiers.append((DEFAULT_PARAMS.skeleton_score if len(token.skeleton) >= 4 else
+                          DEFAULT_PARAMS.short_skeleton_score, [prefix + "k" + token.skeleton]))
+        return tiers
+
+    def _worth_aligning(self, sets: list[set[int]], weakest: list[tuple[float, float]], floor: float) -> set[int]:
+        """Names hit by enough of the query's distinctive words to possibly reach ``floor``."""
+        words = len(sets)
+        present = [found for found in sets if found]
+        if not present:
+            return set()
+
+        def reachable(hits: int, spare: int) -> bool:
+            return bound([1.0] * hits, weakest[: words - hits], hits + spare) >= floor
+
+        # Fewest hits that can reach the floor against a name with no other distinctive word,
+        # and against a name with as many other words as the query has unhit words.
+        needed = next((h for h in range(1, words + 1) if reachable(h, 0)), words + 1)
+        needed_full = next((h for h in range(1, words + 1) if reachable(h, words - h)), words + 1)
+        if needed > len(present):
+            return set()
+        if needed == 1 and needed_full > 1:
+            # One word is enough only against a one-word name: those are kept apart.
+            found = set().union(*present) & self.single_word
+            needed = 2
+        elif needed == 1:
+            return set().union(*present)
+        else:
+            found = set()
+        for group in combinations(sorted(present, key=len), needed):
+            found |= set.intersection(*group)
+        return found
+
+    def _neighbours_of(self, word: str) -> set[str]:
+        """Vocabulary words within one edit of ``word`` (deletion, insertion, substitution)."""
+        found: set[str] = set(self.neighbours.get(word, ()))  # the query lacks a letter
+        for variant in _deletions(word):
+            found.add(variant)  # the query has an extra letter (a key only if it is a word)
+            found.update(self.neighbours.get(variant, ()))  # one letter differs
+        return found
 
     def identifier_hits(self, keys: Iterable[IdentifierKey]) -> set[int]:
         found: set[int] = set()
         for ident in keys:
             found.update(self.identifiers.get(ident.key, ()))
         return found
+
+
+def make_candidate(entity: Entity, family: Family, name_ids: range) -> Candidate:
+    countries = set(entity.countries) | set(entity.nationalities)
+    countries.update(a.country for a in entity.addresses if a.country)
+    identifiers = tuple(
+        IdentifierKey(key, i.scheme, i.value)
+        for i in entity.identifiers
+        if (key := identifier_key(i.value, i.scheme))
+    )
+    return Candidate(
+        entity_id=entity.id,
+        source=entity.source,
+        type=entity.type,
+        family=family,
+        caption=entity.caption,
+        programs=tuple(entity.programs),
+        name_ids=name_ids,
+        birth_dates=tuple(entity.birth_dates),
+        countries=frozenset(countries),
+        gender=entity.gender,
+        identifiers=identifiers,
+    )
 
 
 def _name_keys(form: NameForm, prefix: str) -> Iterator[str]:
@@ -200,7 +352,7 @@ def _name_keys(form: NameForm, prefix: str) -> Iterator[str]:
         for symbol in token.symbols:
             if symbol.startswith(_INDEXED_SYMBOLS):
                 yield prefix + "s" + symbol
-        if len(token.skeleton) >= 2:
+        if len(token.skeleton) >= 3:
             yield prefix + "k" + token.skeleton
     for left, right in zip(form.tokens, form.tokens[1:], strict=False):
         yield prefix + "t" + left.text + right.text

@@ -16,8 +16,9 @@ a distinctive name word weighs 1; a legal form, a generic word or a particle wei
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import sys
 from enum import IntEnum
+from typing import NamedTuple
 
 from rigour.names import Name as RigourName
 from rigour.names import NamePartTag, NameTypeTag, analyze_names
@@ -50,6 +51,7 @@ FAMILY_OF_TYPE = {
     EntityType.VESSEL: Family.OBJECT,
     EntityType.AIRCRAFT: Family.OBJECT,
 }
+_LATIN = frozenset({"Latin"})
 _TAG_OF_FAMILY = {
     Family.PERSON: NameTypeTag.PER,
     Family.ORGANIZATION: NameTypeTag.ORG,
@@ -67,6 +69,8 @@ class TokenKind(IntEnum):
     LEGAL = 6  # legal forms: LLC, OOO, JSC, GmbH
     STOP = 7  # particles: al, de, von, of
     COMMON = 8  # common elements of person names: Abdul, bin, Sheikh, Haji
+    DOMAIN = 9  # what an organisation does: Bank, Oil, Airlines, Mining (rigour's DOMAIN symbols)
+    LOCATION = 10  # a place in an organisation's name: China, Schweiz, Mexico
 
 
 # How much each kind of token weighs as evidence (distinctive name word = 1).
@@ -79,19 +83,16 @@ KIND_WEIGHTS = {
     TokenKind.LEGAL: 0.15,
     TokenKind.STOP: 0.2,
     TokenKind.COMMON: 0.5,
+    TokenKind.DOMAIN: 0.5,
+    TokenKind.LOCATION: 0.5,
 }
-DISTINCTIVE = frozenset({TokenKind.NAME, TokenKind.NUMBER})
-# rigour symbol categories (their serialisation keys) that make a word generic, by name family.
-_GENERIC_CATEGORIES = {
-    Family.PERSON: frozenset({"SYMBOL"}),  # ABDUL, BIN, SHEIKH, HAJI
-    Family.ORGANIZATION: frozenset({"SYMBOL", "DOMAIN"}),
-    Family.OBJECT: frozenset({"SYMBOL", "DOMAIN"}),
-    Family.ANY: frozenset({"SYMBOL", "DOMAIN"}),
-}
+# What a word only one side has costs, as a share of the extra-word cost: a domain word such as
+# "Oil" or "Airlines" agreeing counts, but one side omitting it ("Rosneft Oil Company" / "NK
+# Rosneft PAO") counts as little as a generic word.
+EXTRA_WEIGHTS = {**KIND_WEIGHTS, TokenKind.DOMAIN: KIND_WEIGHTS[TokenKind.GENERIC]}
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     text: str  # lower-case ASCII (transliterated)
     original: str  # the word as written, after look-alike repair
     kind: TokenKind
@@ -102,8 +103,7 @@ class Token:
     syllabic: bool  # written in Han or Hangul, one character per syllable
 
 
-@dataclass(frozen=True, slots=True)
-class Group:
+class Group(NamedTuple):
     """Consecutive tokens that rigour tagged together (``jong un`` -> one given name)."""
 
     start: int
@@ -111,23 +111,52 @@ class Group:
     symbols: frozenset[str]
 
 
-@dataclass(frozen=True, slots=True)
-class NameForm:
+class Run(NamedTuple):
+    """Two or three consecutive tokens written as one word (``al qaeda`` -> ``alqaeda``)."""
+
+    start: int
+    end: int  # exclusive
+    text: str
+    weight: float
+    syllabic: bool
+
+
+class NameForm(NamedTuple):
     original: str  # the name as published or queried
     family: Family
     tokens: tuple[Token, ...]
-    groups: tuple[Group, ...] = ()
+    groups: tuple[Group, ...]
+    runs: tuple[Run, ...]
 
     @property
     def text(self) -> str:
         return " ".join(t.text for t in self.tokens)
 
     @property
-    def distinctive(self) -> tuple[Token, ...]:
-        return tuple(t for t in self.tokens if t.kind in DISTINCTIVE)
+    def strong(self) -> int:
+        """How many tokens are distinctive name words or numbers."""
+        return sum(1 for t in self.tokens if t.kind in STRONG)
 
 
-def _kind(part_tag: NamePartTag, text: str, categories: set[str], family: Family) -> TokenKind:
+STRONG = frozenset({TokenKind.NAME, TokenKind.NUMBER})
+_NOT_JOINED = frozenset({TokenKind.NUMBER, TokenKind.INITIAL})
+
+
+def _runs(tokens: list[Token]) -> tuple[Run, ...]:
+    runs: list[Run] = []
+    for start in range(len(tokens) - 1):
+        for end in range(start + 2, min(len(tokens), start + 3) + 1):
+            run = tokens[start:end]
+            if any(t.kind in _NOT_JOINED for t in run):
+                break
+            runs.append(Run(start, end, "".join(t.text for t in run), sum(t.weight for t in run),
+                            any(t.syllabic for t in run)))
+    return tuple(runs)
+
+
+def _kind(part_tag: NamePartTag, text: str, categories: set[str], family: Family, syllabic: bool) -> TokenKind:
+    if syllabic:
+        return TokenKind.NAME  # a Han or Hangul syllable is a name part however short its Latin form
     if "NUM" in categories or part_tag == NamePartTag.NUM or any(ch.isdigit() for ch in text):
         return TokenKind.NUMBER  # numbers, ordinals, and codes such as tail numbers: never fuzzy
     if part_tag == NamePartTag.LEGAL or "ORGCLS" in categories:
@@ -136,8 +165,13 @@ def _kind(part_tag: NamePartTag, text: str, categories: set[str], family: Family
         return TokenKind.INITIAL
     if part_tag == NamePartTag.STOP:
         return TokenKind.STOP
-    if categories & _GENERIC_CATEGORIES[family]:
+    if "SYMBOL" in categories:  # rigour's generic words: Company, Trading, Group; Abdul, bin
         return TokenKind.COMMON if family is Family.PERSON else TokenKind.GENERIC
+    if family is not Family.PERSON:
+        if "DOMAIN" in categories:
+            return TokenKind.DOMAIN
+        if "LOC" in categories:
+            return TokenKind.LOCATION
     if len(text) <= 2:
         return TokenKind.SHORT
     return TokenKind.NAME
@@ -159,12 +193,13 @@ def _form(name: RigourName, original: str, family: Family) -> NameForm | None:
     tokens: list[Token] = []
     position: dict[int, int] = {}
     for part in parts:
-        text = part.comparable if part.comparable.isascii() else latin(part.form)
-        text = latin(text)
+        ascii_form = part.form.isascii()
+        text = latin(part.comparable if ascii_form or part.comparable.isascii() else part.form)
         if not text:
             continue
-        scripts = scripts_of(part.form)
-        kind = _kind(part.tag, text, categories.get(part.index, set()), family)
+        scripts = _LATIN if ascii_form else scripts_of(part.form)
+        syllabic = bool(scripts) and scripts <= SYLLABIC_NAME_SCRIPTS
+        kind = _kind(part.tag, text, categories.get(part.index, set()), family, syllabic)
         position[part.index] = len(tokens)
         tokens.append(
             Token(
@@ -172,20 +207,20 @@ def _form(name: RigourName, original: str, family: Family) -> NameForm | None:
                 original=part.form,
                 kind=kind,
                 weight=KIND_WEIGHTS[kind],
-                symbols=frozenset(single.get(part.index, ())),
+                symbols=frozenset(sys.intern(x) for x in single.get(part.index, ())),
                 skeleton=consonant_skeleton(text),
                 abjad=bool(scripts & ABJAD_SCRIPTS),
-                syllabic=bool(scripts) and scripts <= SYLLABIC_NAME_SCRIPTS,
+                syllabic=syllabic,
             )
         )
     if not tokens:
         return None
     groups = tuple(
-        Group(position[start], position[end - 1] + 1, frozenset(symbols))
+        Group(position[start], position[end - 1] + 1, frozenset(sys.intern(x) for x in symbols))
         for (start, end), symbols in sorted(multi.items())
         if start in position and end - 1 in position
     )
-    return NameForm(original=original, family=family, tokens=tuple(tokens), groups=groups)
+    return NameForm(original, family, tuple(tokens), groups, _runs(tokens))
 
 
 def analyze(names: list[str], family: Family, *, query: bool = False) -> list[NameForm]:
@@ -195,7 +230,7 @@ def analyze(names: list[str], family: Family, *, query: bool = False) -> list[Na
     so that rigour's symbols can tag each part.
     """
     forms: list[NameForm] = []
-    seen: set[tuple[str, ...]] = set()
+    seen: set[tuple[tuple[str, ...], frozenset[str]]] = set()
     tag = _TAG_OF_FAMILY[family]
     for raw in names:
         cleaned = fold_lookalikes(" ".join(raw.split()))
@@ -204,11 +239,11 @@ def analyze(names: list[str], family: Family, *, query: bool = False) -> list[Na
         if split is not None:
             variants.append(split)
         for variant in variants:
-            for analysed in analyze_names(tag, [variant], infer_initials=query, consolidate=False):
+            for analysed in analyze_names(tag, [variant], infer_initials=query, consolidate=False, phonetics=False):
                 form = _form(analysed, raw, family)
                 if form is None:
                     continue
-                key = tuple(t.text for t in form.tokens) + tuple(sorted(s for t in form.tokens for s in t.symbols))
+                key = (tuple(t.text for t in form.tokens), frozenset().union(*(t.symbols for t in form.tokens)))
                 if key in seen:
                     continue
                 seen.add(key)

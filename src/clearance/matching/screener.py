@@ -5,16 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from clearance.errors import QueryError
-from clearance.matching.align import DEFAULT_PARAMS
 from clearance.matching.features import MAX_BONUS, Candidate, IdentifierKey, PreparedQuery, compare, score
 from clearance.matching.identifiers import identifier_key
-from clearance.matching.index import ScreeningIndex
-from clearance.matching.names import Family, NameForm, analyze
-from clearance.model import IdScheme
-from clearance.model.screening import Hit, ListRef, Query, ScreenResult
+from clearance.matching.index import ScreeningIndex, entity_names, make_candidate
+from clearance.matching.names import FAMILY_OF_TYPE, Family, NameForm, analyze
+from clearance.model import Entity, IdScheme
+from clearance.model.screening import FeatureScore, Hit, ListRef, Query, ScreenResult
 
-# Candidates scoring below this are not reported at all (a match needs score >= threshold).
-REPORT_FLOOR = 0.5
+# Hits scoring up to this much below the threshold are reported as near misses (match: false);
+# lower scores are not reported, and candidates that cannot reach them are not even aligned.
+REPORT_MARGIN = 0.1
+REPORT_FLOOR = 0.5  # never report below this, whatever the threshold
 # At most this many candidate entities per query are aligned in full, best retrieved first.
 MAX_ALIGNED = 25
 
@@ -24,8 +25,8 @@ class Retrieved:
     """A candidate entity the index returned, with the names of it that were hit."""
 
     position: int
-    names: tuple[NameForm, ...]  # empty: found by identifier, align all its names
-    share: float
+    name_ids: tuple[int, ...]  # empty: found by identifier, align all its names
+    bound: float  # the best score its names can reach
     rarity: float
 
 
@@ -50,9 +51,17 @@ def prepare(query: Query) -> PreparedQuery:
     )
 
 
-def _optimistic(share: float) -> float:
-    """The best name score a name can reach when only ``share`` of the query's weight hit it."""
-    return share / (share + DEFAULT_PARAMS.extra_query * (1.0 - share)) if share > 0 else 0.0
+def score_entity(query: Query, entity: Entity) -> tuple[float, tuple[FeatureScore, ...]]:
+    """Score one entity for a query without an index: the same features, no retrieval (for pair
+    benchmarks and tests)."""
+    family = FAMILY_OF_TYPE[entity.type]
+    candidate = make_candidate(entity, family, range(0))
+    return score(compare(prepare(query), candidate, analyze(entity_names(entity), family)))
+
+
+def report_floor(threshold: float) -> float:
+    """The lowest score reported for a threshold: near misses within REPORT_MARGIN below it."""
+    return min(threshold, max(REPORT_FLOOR, threshold - REPORT_MARGIN))
 
 
 class Screener:
@@ -73,7 +82,7 @@ class Screener:
     def lists(self, sources: tuple[str, ...] = ()) -> tuple[ListRef, ...]:
         return tuple(ref for ref in self.index.lists if not sources or ref.source in sources)
 
-    def retrieve(self, query: PreparedQuery, sources: tuple[str, ...] = (),
+    def retrieve(self, query: PreparedQuery, floor: float, sources: tuple[str, ...] = (),
                  limit: int = MAX_ALIGNED) -> list[Retrieved]:
         """The candidates worth aligning, best first (exposed for the index-recall benchmark)."""
         wanted = set(sources)
@@ -81,29 +90,27 @@ class Screener:
         if unknown:
             known = ", ".join(sorted(self._sources)) or "none"
             raise QueryError(f"query: field 'sources': {', '.join(sorted(unknown))} not loaded (loaded: {known})")
-        families = [query.family] if query.family is not None else list(Family)[:3]
-        floor = REPORT_FLOOR - MAX_BONUS
-        by_candidate: dict[int, tuple[float, float, list[NameForm]]] = {}
+        families = [query.family] if query.family is not None else [Family.PERSON, Family.ORGANIZATION, Family.OBJECT]
+        by_candidate: dict[int, tuple[float, float, list[int]]] = {}
+        candidates = self.index.candidates
+        owner = self.index.owner
         for family in families:
-            for name_id, (share, rarity) in self.index.hits(query, family).items():
-                if _optimistic(share) < floor:
-                    continue
-                position, form = self.index.names[name_id]
-                if wanted and self.index.candidates[position].source not in wanted:
+            for name_id, (value, rarity) in self.index.hits(query, family, floor - MAX_BONUS).items():
+                position = owner[name_id]
+                if wanted and candidates[position].source not in wanted:
                     continue
                 entry = by_candidate.get(position)
                 if entry is None:
-                    by_candidate[position] = (share, rarity, [form])
+                    by_candidate[position] = (value, rarity, [name_id])
                 else:
-                    entry[2].append(form)
-                    if (share, rarity) > entry[:2]:
-                        by_candidate[position] = (share, rarity, entry[2])
+                    entry[2].append(name_id)
+                    if (value, rarity) > entry[:2]:
+                        by_candidate[position] = (value, rarity, entry[2])
         ranked = sorted(by_candidate.items(), key=lambda item: item[1][:2], reverse=True)[:limit]
-        found = [Retrieved(p, tuple(forms), share, rarity) for p, (share, rarity, forms) in ranked]
+        found = [Retrieved(p, tuple(ids), value, rarity) for p, (value, rarity, ids) in ranked]
         seen = {r.position for r in found}
         for position in sorted(self.index.identifier_hits(query.identifiers)):
-            candidate = self.index.candidates[position]
-            if position not in seen and (not wanted or candidate.source in wanted):
+            if position not in seen and (not wanted or candidates[position].source in wanted):
                 found.append(Retrieved(position, (), 1.0, 0.0))
         return found
 
@@ -114,21 +121,26 @@ class Screener:
         if not 0.0 <= threshold <= 1.0:
             raise QueryError(f"query: field 'threshold' is {threshold} (expected a number from 0 to 1)")
         prepared = prepare(query)
+        floor = report_floor(threshold)
         hits: list[Hit] = []
-        for found in self.retrieve(prepared, query.sources):
+        for found in self.retrieve(prepared, floor, query.sources):
             candidate = self.index.candidates[found.position]
-            hit = self._hit(prepared, candidate, found.names or None, threshold)
+            if found.name_ids:
+                forms = [form for name_id in found.name_ids for form in self.index.forms(name_id)]
+            else:
+                forms = self.index.candidate_forms(candidate)
+            hit = self._hit(prepared, candidate, forms, threshold, floor)
             if hit is not None:
                 hits.append(hit)
         hits.sort(key=lambda h: (-h.score, h.entity_id))
         return ScreenResult(query, threshold, self.lists(query.sources), tuple(hits[:limit]))
 
     @staticmethod
-    def _hit(prepared: PreparedQuery, candidate: Candidate, names: tuple[NameForm, ...] | None,
-             threshold: float) -> Hit | None:
-        cmp = compare(prepared, candidate, list(names) if names is not None else None)
+    def _hit(prepared: PreparedQuery, candidate: Candidate, forms: list[NameForm], threshold: float,
+             floor: float) -> Hit | None:
+        cmp = compare(prepared, candidate, forms)
         value, explanation = score(cmp)
-        if value < REPORT_FLOOR:
+        if value < floor:
             return None
         matched = cmp.alignment.candidate.original if cmp.alignment and cmp.alignment.score > 0 else candidate.caption
         return Hit(

@@ -133,7 +133,8 @@ class CslJsonFormat(_CslFormat):
         try:
             data = json.loads(decode_text(path))
         except json.JSONDecodeError as exc:
-            raise ListFormatError(path, f"line {exc.lineno}, column {exc.colno}", f"not valid JSON: {exc.msg}") from exc
+            raise ListFormatError(path, f"line {exc.lineno}, column {exc.colno}", f"not valid JSON: {exc.msg}",
+                                  "a complete JSON document (is the file truncated?)") from exc
         results = data.get("results") if isinstance(data, dict) else None
         if not isinstance(results, list):
             raise ListFormatError(path, "top level", "no \"results\" list", '{"results": [...]} as the CSL API returns')
