@@ -106,6 +106,32 @@ def test_yaml_syntax_and_duplicate_keys_are_located(tmp_path: Path) -> None:
     assert f"{folder / 'rules.yml'}:" in joined and "YAML syntax error" in joined
 
 
+def test_an_authorization_cannot_cover_another_jurisdictions_rule(tmp_path: Path) -> None:
+    folder = _write(tmp_path / "cross", {
+        "pack.yml": 'pack: {name: cross, version: "1", title: C}\nsources: {G1: g}\n',
+        "rules.yml": """
+            jurisdictions:
+              - {id: A.TREASURY, name: A, nexus: persons}
+              - {id: A.COMMERCE, name: B, nexus: ear}
+            rules:
+              - {id: EXPORT.RULE, jurisdiction: A.COMMERCE, title: t, effect: PROHIBITED, when: {kinds: [export]},
+                 certainty: verified, sources: [G1]}
+            authorizations:
+              - id: GL.1
+                jurisdiction: A.TREASURY
+                kind: general_license
+                title: a licence of the other agency
+                covers: {rules: [EXPORT.RULE]}
+                certainty: verified
+                sources: [G1]
+        """,
+    })
+    with pytest.raises(PackError) as info:
+        load_pack(folder)
+    assert info.value.errors == [f"{folder / 'rules.yml'}:8: authorization GL.1 (A.TREASURY) covers EXPORT.RULE of "
+                                 "A.COMMERCE (expected rules and programs of A.TREASURY only)"]
+
+
 def test_unknown_airport_in_a_zone_is_an_error(tmp_path: Path) -> None:
     folder = _write(tmp_path / "zones", {
         "pack.yml": 'pack: {name: zones, version: "1", title: Z}\nsources: {G1: g}\n',

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from clearance import index_cache
+from clearance import index_cache, reference_cache
 from clearance.audit import AuditLog, utc_now
 from clearance.batch import screen_stream
 from clearance.decisions import Alerts, Counterparties, Counterparty, Keys, Records, StoredCheck, StoredScreening
@@ -361,7 +361,7 @@ class Engine:
     # -- policy ---------------------------------------------------------------------------
     def airports(self) -> AirportIndex:
         if self._airports is None:
-            self._airports = AirportIndex.default()
+            self._airports = reference_cache.airports(self.settings)
         return self._airports
 
     def policy(self, packs: Sequence[str | Path] | None = None) -> PolicySet:
@@ -400,7 +400,12 @@ class Engine:
         day = _as_date(at) if at is not None else tx.date or datetime.now(UTC).date()
         policy = self.policy(packs)
         versions = {v.source: v for v in self.lists() if not v.source.startswith("pack:")}
-        return policy.check(tx, day, self.airports(), screen=self.screen,
+        screener = self.screener()  # once per check, not once per party
+
+        def screen(query: Query) -> ScreenResult:
+            return screener.screen(query)
+
+        return policy.check(tx, day, self.airports(), screen=screen,
                             entity=lambda entity_id: self.store.entity(entity_id)[0], versions=versions)
 
     def airport(self, code: str, at: date | str | None = None) -> AirportReport:

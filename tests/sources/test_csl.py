@@ -67,7 +67,7 @@ def test_csv_fixture(fixtures: Path, parse_all: Parse) -> None:
     assert aircraft.identifier_values(IdScheme.TAIL_NUMBER) == ["EW-901EX"]
     assert aircraft.identifier_values(IdScheme.MSN) == ["99001"]
     assert aircraft.properties["aircraft_model"] == ["B.737-800"] and aircraft.countries == ["BY"]
-    assert aircraft.links == [Link("operator", "EXAMPLE AIR"), Link("linked_to", "EXAMPLE AIR")]
+    assert aircraft.links == [Link("operated_by", "EXAMPLE AIR"), Link("linked_to", "EXAMPLE AIR")]
     bank = entries["SDN-90003"]
     assert bank.identifier_values(IdScheme.SWIFT_BIC) == ["EXMPIRTH"] and bank.incorporation_dates == ["2019-01-17"]
     denied = entries["DPL-1f2e3d4c5b6a79881726354453627180a9b8c7d6"]

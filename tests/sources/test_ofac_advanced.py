@@ -45,7 +45,7 @@ def test_fixture_advanced_sdn() -> None:
     aircraft = entities["90003"]
     assert_fixture_aircraft(aircraft)  # the MSN label is spelt with ’ in this format
     assert {(link.kind, link.target_id) for link in aircraft.links} == {
-        ("operator", "us-ofac-sdn:90002"), ("owned_or_controlled_by", "us-ofac-sdn:90002")}
+        ("operated_by", "us-ofac-sdn:90002"), ("owned_or_controlled_by", "us-ofac-sdn:90002")}
 
     vessel = entities["90004"]
     assert_fixture_vessel(vessel)

@@ -82,7 +82,7 @@ def test_fixture_set_is_detected_and_read_with_its_companions() -> None:
     aircraft = entities["90003"]
     assert_fixture_aircraft(aircraft)
     assert {(link.kind, link.target_id) for link in aircraft.links} == {
-        ("operator", "us-ofac-sdn:90002"), ("linked_to", "us-ofac-sdn:90002")}
+        ("operated_by", "us-ofac-sdn:90002"), ("linked_to", "us-ofac-sdn:90002")}
 
     vessel = entities["90004"]
     assert_fixture_vessel(vessel)

@@ -33,7 +33,7 @@ def test_fixture_enhanced_filtered_to_the_sdn_list() -> None:
     assert company.programs == ["BELARUS-EO14038", "RUSSIA-EO14024"] and company.lists == ["SDN List"]
     assert_fixture_aircraft(entities["90003"])
     assert {(link.kind, link.target_id) for link in entities["90003"].links} == {
-        ("operator", "us-ofac-sdn:90002"), ("owned_or_controlled_by", "us-ofac-sdn:90002")}
+        ("operated_by", "us-ofac-sdn:90002"), ("owned_or_controlled_by", "us-ofac-sdn:90002")}
     assert_fixture_vessel(entities["90004"])
     # The vessel's owner (90005) is not in this export: the link keeps its name, no id.
     assert [(link.target_name, link.target_id) for link in entities["90004"].links] == [
@@ -74,7 +74,7 @@ def test_real_consolidated_enhanced(data_dir: Path) -> None:
     assert sum(e.type is EntityType.PERSON for e in enhanced.values()) == types["Individual"]
     # Relationships: one link each, with an id exactly when the related entity is in the file.
     related = re.findall(r'<relatedEntity entityId="(\d+)">', text)
-    typed = [link for e in enhanced.values() for link in e.links if link.kind != "operator"]
+    typed = [link for e in enhanced.values() for link in e.links if link.kind != "operated_by"]
     assert len(typed) == len(related)
     assert sum(link.target_id is not None for link in typed) == sum(r in enhanced for r in related)
 

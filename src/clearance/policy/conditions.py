@@ -22,26 +22,26 @@ YES = Tri(True, "")
 NO = Tri(False, "")
 
 
-def all_of(tests: Iterable[Tri]) -> Tri:
+def _combine(tests: Iterable[Tri], decisive: bool, otherwise: str | None) -> Tri:
+    """The first test whose value is ``decisive`` wins; else any unknown makes it unknown; else the
+    opposite, explained by ``otherwise`` (or, when None, by the reasons of every test)."""
     results = list(tests)
-    for t in results:
-        if t.value is False:
-            return t
-    unknown = [t.why for t in results if t.value is None]
-    if unknown:
-        return Tri(None, "; ".join(dict.fromkeys(w for w in unknown if w)))
-    return Tri(True, "; ".join(dict.fromkeys(t.why for t in results if t.why)))
+    hit = next((t for t in results if t.value is decisive), None)
+    if hit is not None:
+        return hit
+    unknown = [t.why for t in results if t.value is None and t.why]
+    if any(t.value is None for t in results):
+        return Tri(None, "; ".join(dict.fromkeys(unknown)))
+    why = otherwise if otherwise is not None else "; ".join(dict.fromkeys(t.why for t in results if t.why))
+    return Tri(not decisive, why)
+
+
+def all_of(tests: Iterable[Tri]) -> Tri:
+    return _combine(tests, decisive=False, otherwise=None)
 
 
 def any_of(tests: Iterable[Tri], none_why: str = "") -> Tri:
-    results = list(tests)
-    for t in results:
-        if t.value is True:
-            return t
-    unknown = [t.why for t in results if t.value is None]
-    if unknown:
-        return Tri(None, "; ".join(dict.fromkeys(w for w in unknown if w)))
-    return Tri(False, none_why)
+    return _combine(tests, decisive=True, otherwise=none_why)
 
 
 def negate(test: Tri) -> Tri:

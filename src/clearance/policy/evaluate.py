@@ -17,10 +17,10 @@ from clearance.model.verdict import Certainty, JurisdictionVerdict, OperationalF
 from clearance.model.versions import VersionInfo
 from clearance.policy.conditions import Context, all_of, item_test, matching_items, test
 from clearance.policy.facts import AIRCRAFT, Facts, Tri
-from clearance.policy.nexus import ASSUMED, NONE, nexus
+from clearance.policy.nexus import NONE, nexus
 from clearance.policy.ownership import Block, BlockState, ListingIndex, blocked_state, owned_closure, weakest
-from clearance.policy.schema import Authorization, Jurisdiction, Pack, Rule, Scope, Zone
-from clearance.policy.validity import Status
+from clearance.policy.schema import Authorization, Conditions, Jurisdiction, Pack, Rule, Scope, Zone
+from clearance.policy.validity import Status, Validity
 
 _SEVERITY = {
     (Outcome.BLOCKED, None): 6,
@@ -115,7 +115,8 @@ class Evaluator:
         if found_nexus.startswith(NONE):
             return JurisdictionVerdict(Outcome.NOT_APPLICABLE, deciding_rule=f"{j.id}.NEXUS",
                                        reasons=(nexus_reason,))
-        covering = [p for p in self.packs if any(pj.id == j.id for pj in p.jurisdictions)
+        # Only a pack that defines the jurisdiction vouches for its period; packs that add to it do not.
+        covering = [p for p in self.packs if any(pj.id == j.id and pj.defined for pj in p.jurisdictions)
                     and p.period.status(facts.day) is not Status.OUT]
         if not covering:
             why = f"no loaded pack covers {j.id} on {facts.day.isoformat()}"
@@ -132,8 +133,7 @@ class Evaluator:
         authorized: list[tuple[Authorization | License, str]] = []
         for p in prohibitions:
             self._authorize(j, p, facts, ctx, state, authorized)
-        return self._decide(prohibitions, authorized, [nexus_reason, *notes],
-                            found_nexus.startswith(ASSUMED))
+        return self._decide(prohibitions, authorized, [nexus_reason, *notes])
 
     def _blocks(self, facts: Facts, state: BlockState) -> list[Prohibition]:
         out = []
@@ -148,12 +148,10 @@ class Evaluator:
     def _rules(self, j: Jurisdiction, ctx: Context) -> list[Prohibition]:
         out = []
         for rule in self.rules.get(j.id, []):
-            status = rule.validity.status(ctx.day)
-            if status is Status.OUT:
+            met = _in_force_and_met(rule.validity, rule.when, ctx)
+            if met is None:
                 continue
-            found = test(rule.when, ctx)
-            if found.value is False:
-                continue
+            status, found = met
             effect, review, text = rule.effect, rule.review, rule.title
             certainty, sources, basis = rule.provenance.certainty, rule.provenance.sources, \
                 rule.provenance.legal_basis
@@ -325,7 +323,7 @@ class Evaluator:
 
     # -- decision ----------------------------------------------------------------------
     def _decide(self, prohibitions: list[Prohibition], authorized: list[tuple[Authorization | License, str]],
-                notes: list[Reason], assumed: bool) -> JurisdictionVerdict:
+                notes: list[Reason]) -> JurisdictionVerdict:
         open_ = [p for p in prohibitions if p.covered_by is None]
         covered = [p for p in prohibitions if p.covered_by is not None]
         auth_reasons = []
@@ -360,6 +358,15 @@ class Evaluator:
                                    reasons=tuple(reasons))
 
 
+def _in_force_and_met(validity: Validity, when: Conditions, ctx: Context) -> tuple[Status, Tri] | None:
+    """The fact's status on the day and whether its condition holds; None when either is plainly no."""
+    status = validity.status(ctx.day)
+    if status is Status.OUT:
+        return None
+    found = test(when, ctx)
+    return None if found.value is False else (status, found)
+
+
 def _licence_valid(lic: License, facts: Facts) -> bool:
     day = facts.day
     return (lic.valid_from is None or lic.valid_from <= day) and (lic.valid_until is None or day < lic.valid_until)
@@ -370,12 +377,10 @@ def operational(packs: Sequence[Pack], ctx: Context) -> list[OperationalFinding]
     out = []
     for pack in packs:
         for constraint in pack.operational:
-            status = constraint.validity.status(ctx.day)
-            if status is Status.OUT:
+            met = _in_force_and_met(constraint.validity, constraint.when, ctx)
+            if met is None:
                 continue
-            found = test(constraint.when, ctx)
-            if found.value is False:
-                continue
+            status, found = met
             doubts = [found.why] if found.value is None else []
             if status is Status.UNCERTAIN:
                 doubts.append(str(constraint.validity.doubt(ctx.day)))

@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
-import pycountry
-
 from clearance.errors import PackError
 from clearance.model.entity import EntityType, IdScheme
-from clearance.model.transaction import ACTIVITIES, KINDS, MODES, PERSON_FLAGS, PURPOSES, subdivision_country
+from clearance.model.transaction import ACTIVITIES, KINDS, MODES, PERSON_FLAGS, PURPOSES
 from clearance.model.verdict import Certainty, Outcome
+from clearance.policy.reader import PackReader, country_problem, currency_problem, subdivision_problem
 from clearance.policy.schema import (
     CONTROL_LEVELS,
     DEFAULT_PLACE_ROLES,
@@ -41,7 +39,6 @@ from clearance.policy.schema import (
     Pack,
     PlaceTest,
     Program,
-    Provenance,
     Residual,
     Rule,
     Scope,
@@ -50,12 +47,11 @@ from clearance.policy.schema import (
     Zone,
     ZonePlace,
 )
-from clearance.policy.validity import Bound, Validity
-from clearance.policy.yamlfile import LineDict, LineList, read_yaml
+from clearance.policy.validity import Validity
+from clearance.policy.yamlfile import LineDict, read_yaml
 
 SECTIONS = ("jurisdictions", "country_sets", "registration_marks", "programs", "subjects", "listings", "zones", "rules",
             "authorizations", "operational", "ear")
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
 _PROVENANCE = ("certainty", "sources", "legal_basis")
 _VALIDITY = ("valid_from", "valid_until")
@@ -80,169 +76,6 @@ def load_pack(folder: str | Path, airport_exists: Callable[[str], bool] | None =
     return pack
 
 
-class _Reader:
-    """Typed reads of one file's values, collecting ``file:line: path: problem (expected ...)``."""
-
-    def __init__(self, path: Path, errors: list[str]) -> None:
-        self.path = path
-        self.name = path.name
-        self.errors = errors
-
-    def fail(self, line: int, where: str, problem: str, expected: str | None = None) -> None:
-        self.errors.append(f"{self.path}:{line}: {where}: {problem}" + (f" (expected {expected})" if expected else ""))
-
-    def at(self, line: int) -> str:
-        return f"{self.name}:{line}"
-
-    def obj(self, value: Any, line: int, where: str, fields: Iterable[str], required: Iterable[str] = ()) -> LineDict:
-        allowed = tuple(fields)
-        if not isinstance(value, LineDict):
-            self.fail(line, where, f"is {type(value).__name__}", "a mapping")
-            empty = LineDict()
-            empty.line, empty.key_lines = line, {}
-            return empty
-        for key in value:
-            if key not in allowed:
-                self.fail(value.line_of(key), f"{where}.{key}", "unknown field", "one of: " + ", ".join(allowed))
-        for key in required:
-            if value.get(key) in (None, "", []):
-                self.fail(value.line, f"{where}.{key}", "missing", "a value")
-        return value
-
-    def items(self, value: Any, line: int, where: str) -> list[tuple[int, Any, int]]:
-        """(index, item, line) of a list; a missing list is empty."""
-        if value is None:
-            return []
-        if not isinstance(value, LineList):
-            self.fail(line, where, f"is {type(value).__name__}", "a list")
-            return []
-        return [(i, item, value.line_of(i)) for i, item in enumerate(value)]
-
-    def text(self, d: LineDict, key: str, where: str, required: bool = False) -> str | None:
-        value = d.get(key)
-        if value is None:
-            if required:
-                self.fail(d.line, f"{where}.{key}", "missing", "a value")
-            return None
-        if isinstance(value, bool) or not isinstance(value, str | int | float) or not str(value).strip():
-            self.fail(d.line_of(key), f"{where}.{key}", f"is {type(value).__name__}", "a non-empty string")
-            return None
-        return str(value).strip()
-
-    def ident(self, d: LineDict, key: str, where: str) -> str:
-        text = self.text(d, key, where, required=True)
-        if text is not None and not _ID.match(text):
-            self.fail(d.line_of(key), f"{where}.{key}", f"{text!r} is not a valid id", "letters, digits, . _ -")
-        return text or ""
-
-    def choice(self, d: LineDict, key: str, where: str, allowed: Iterable[str], required: bool = False) -> str | None:
-        options = tuple(allowed)
-        text = self.text(d, key, where, required)
-        if text is not None and text not in options:
-            self.fail(d.line_of(key), f"{where}.{key}", f"unknown value {text!r}", "one of: " + ", ".join(options))
-            return None
-        return text
-
-    def flag(self, d: LineDict, key: str, where: str) -> bool | None:
-        value = d.get(key)
-        if value is None or isinstance(value, bool):
-            return value
-        self.fail(d.line_of(key), f"{where}.{key}", f"is {value!r}", "true or false")
-        return None
-
-    def fraction(self, d: LineDict, key: str, where: str) -> float | None:
-        value = d.get(key)
-        if value is None:
-            self.fail(d.line, f"{where}.{key}", "missing", "a number between 0 and 1")
-            return None
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-            self.fail(d.line_of(key), f"{where}.{key}", f"is {value!r}", "a number between 0 and 1")
-            return None
-        return float(value)
-
-    def strings(self, d: LineDict, key: str, where: str, allowed: Iterable[str] | None = None,
-                check: Callable[[str], str | None] | None = None) -> tuple[str, ...] | None:
-        """A list of strings (a single string is accepted as a one-item list); None when absent."""
-        value = d.get(key)
-        if value is None:
-            return None
-        if isinstance(value, str | int) and not isinstance(value, bool):
-            value_list: list[Any] = [value]
-            lines = [d.line_of(key)]
-        elif isinstance(value, LineList):
-            value_list, lines = list(value), [value.line_of(i) for i in range(len(value))]
-        else:
-            self.fail(d.line_of(key), f"{where}.{key}", f"is {type(value).__name__}", "a list of strings")
-            return None
-        options = tuple(allowed) if allowed is not None else None
-        out: list[str] = []
-        for i, (item, line) in enumerate(zip(value_list, lines, strict=True)):
-            text = str(item).strip() if isinstance(item, str | int) and not isinstance(item, bool) else ""
-            path = f"{where}.{key}[{i}]"
-            if not text:
-                self.fail(line, path, f"is {item!r}", "a non-empty string")
-                continue
-            if options is not None and text not in options:
-                self.fail(line, path, f"unknown value {text!r}", "one of: " + ", ".join(options))
-                continue
-            if check is not None:
-                problem = check(text)
-                if problem is not None:
-                    self.fail(line, path, problem)
-                    continue
-            out.append(text)
-        return tuple(out)
-
-    def bound(self, d: LineDict, key: str, where: str) -> Bound | None:
-        value = d.get(key)
-        if value is None:
-            return None
-        try:
-            return Bound.parse(dict(value) if isinstance(value, LineDict) else value)
-        except (ValueError, TypeError):
-            self.fail(d.line_of(key), f"{where}.{key}", f"{value!r} is not a date",
-                      "YYYY-MM-DD, YYYY-MM (day unknown) or {earliest: DATE, latest: DATE}")
-            return None
-
-    def validity(self, d: LineDict, where: str) -> Validity:
-        start, end = self.bound(d, "valid_from", where), self.bound(d, "valid_until", where)
-        if start is not None and end is not None and end.latest <= start.earliest:
-            self.fail(d.line_of("valid_until"), f"{where}.valid_until", f"{end.text} is not after {start.text}",
-                      "valid_until later than valid_from")
-        return Validity(start, end)
-
-    def provenance(self, d: LineDict, where: str, sources: dict[str, str], required: bool = True) -> Provenance:
-        certainty = self.choice(d, "certainty", where, [c.value for c in Certainty], required=required)
-        cited = self.strings(d, "sources", where,
-                             check=lambda s: None if s in sources else f"unknown source key {s!r} "
-                             "(declare it under sources: in pack.yml)")
-        if required and not cited and "sources" not in d:
-            self.fail(d.line, f"{where}.sources", "missing", "at least one source key from pack.yml")
-        return Provenance(
-            certainty=Certainty(certainty) if certainty else Certainty.UNVERIFIED,
-            sources=tuple(f"{key}: {sources[key]}" for key in cited or ()),
-            where=self.at(d.line),
-            legal_basis=self.text(d, "legal_basis", where),
-        )
-
-
-def _country_problem(code: str) -> str | None:
-    if code.startswith("@"):
-        return None  # a country set, checked once all files are read
-    if len(code) == 2 and pycountry.countries.get(alpha_2=code) is not None:
-        return None
-    return f"unknown country {code!r} (expected an ISO 3166-1 alpha-2 code or @SET)"
-
-
-def _subdivision_problem(code: str) -> str | None:
-    return None if subdivision_country(code) is not None else (
-        f"unknown subdivision {code!r} (expected an ISO 3166-2 code such as UA-43)")
-
-
-def _currency_problem(code: str) -> str | None:
-    return None if pycountry.currencies.get(alpha_3=code) is not None else f"unknown currency {code!r}"
-
-
 class _PackBuilder:
     def __init__(self, root: Path, errors: list[str], airport_exists: Callable[[str], bool] | None) -> None:
         self.root = root
@@ -250,13 +83,13 @@ class _PackBuilder:
         self.airport_exists = airport_exists
         self.header: dict[str, Any] | None = None
         self.sources: dict[str, str] = {}
-        self.raw: dict[str, list[tuple[_Reader, int, Any, int]]] = {s: [] for s in SECTIONS}
+        self.raw: dict[str, list[tuple[PackReader, int, Any, int]]] = {s: [] for s in SECTIONS}
         self.ids: dict[str, str] = {}  # id -> where first declared
         self.refs: list[tuple[str, str, str, str]] = []  # (namespace, id, file:line, what refers)
 
     # -- files -------------------------------------------------------------------------
     def add_file(self, path: Path, document: Any) -> None:
-        reader = _Reader(path, self.errors)
+        reader = PackReader(path, self.errors)
         if document is None:
             return
         allowed = (("pack", "sources") if path.name == "pack.yml" else ()) + SECTIONS
@@ -273,7 +106,7 @@ class _PackBuilder:
             for index, item, line in reader.items(value, top.line_of(section), section):
                 self.raw[section].append((reader, index, item, line))
 
-    def _header(self, reader: _Reader, top: LineDict) -> None:
+    def _header(self, reader: PackReader, top: LineDict) -> None:
         pack = reader.obj(top.get("pack"), top.line_of("pack"), "pack",
                           ("name", "version", "title", "description", "period"), ("name", "version", "title"))
         name = reader.text(pack, "name", "pack") or ""
@@ -300,7 +133,7 @@ class _PackBuilder:
         }
 
     # -- helpers -----------------------------------------------------------------------
-    def declare(self, reader: _Reader, ident: str, line: int, where: str) -> None:
+    def declare(self, reader: PackReader, ident: str, line: int, where: str) -> None:
         if not ident:
             return
         here = reader.at(line)
@@ -309,11 +142,12 @@ class _PackBuilder:
         else:
             self.ids[ident] = here
 
-    def refer(self, namespace: str, ident: str | None, reader: _Reader, line: int, where: str) -> None:
+    def refer(self, namespace: str, ident: str | None, reader: PackReader, line: int, where: str) -> None:
         if ident:
             self.refs.append((namespace, ident, f"{reader.path}:{line}", where))
 
-    def refer_all(self, namespace: str, idents: Iterable[str] | None, reader: _Reader, line: int, where: str) -> None:
+    def refer_all(self, namespace: str, idents: Iterable[str] | None, reader: PackReader, line: int,
+                  where: str) -> None:
         for ident in idents or ():
             self.refer(namespace, ident, reader, line, where)
 
@@ -346,6 +180,7 @@ class _PackBuilder:
         for namespace, ident, where, what in self.refs:
             if ident not in self.namespaces.get(namespace, set()):
                 self.errors.append(f"{where}: {what}: unknown {namespace} {ident!r}")
+        self._same_jurisdiction(authorizations, rules, programs)
         return Pack(
             name=self.header["name"],
             version=self.header["version"],
@@ -367,7 +202,18 @@ class _PackBuilder:
             ear=ear,
         )
 
-    def _each(self, section: str, build: Callable[[_Reader, Any, str, int], T | None]) -> list[T]:
+    def _same_jurisdiction(self, authorizations: list[Authorization], rules: list[Rule],
+                           programs: list[Program]) -> None:
+        """An authorization never cures another agency's prohibition: GL 11 cannot name an EAR rule."""
+        owner = {r.id: r.jurisdiction for r in rules} | {p.id: p.jurisdiction for p in programs}
+        for auth in authorizations:
+            for covered in auth.covers_rules + auth.covers_programs:
+                if covered in owner and owner[covered] != auth.jurisdiction:
+                    self.errors.append(f"{self.root / auth.provenance.where}: authorization {auth.id} "
+                                       f"({auth.jurisdiction}) covers {covered} of {owner[covered]} (expected "
+                                       f"rules and programs of {auth.jurisdiction} only)")
+
+    def _each(self, section: str, build: Callable[[PackReader, Any, str, int], T | None]) -> list[T]:
         out: list[T] = []
         for reader, index, item, line in self.raw[section]:
             built = build(reader, item, f"{section}[{index}]", line)
@@ -380,7 +226,7 @@ class _PackBuilder:
         for reader, line, value, _ in self.raw["country_sets"]:
             d = reader.obj(value, line, "country_sets", list(value) if isinstance(value, dict) else ())
             for key in d:
-                codes = reader.strings(d, key, "country_sets", check=_country_problem) or ()
+                codes = reader.strings(d, key, "country_sets", check=country_problem) or ()
                 if key in sets:
                     reader.fail(d.line_of(key), f"country_sets.{key}", "declared twice")
                 sets[key] = codes
@@ -392,21 +238,21 @@ class _PackBuilder:
             d = reader.obj(value, line, "registration_marks", list(value) if isinstance(value, dict) else ())
             for mark in d:
                 country = reader.text(d, mark, "registration_marks")
-                problem = _country_problem(country) if country else None
+                problem = country_problem(country) if country else None
                 if problem or country is None or country.startswith("@"):
                     reader.fail(d.line_of(mark), f"registration_marks.{mark}", problem or "not a country code")
                     continue
                 marks[str(mark)] = country
         return marks
 
-    def _countries(self, reader: _Reader, d: LineDict, key: str, where: str) -> tuple[str, ...] | None:
-        codes = reader.strings(d, key, where, check=_country_problem)
+    def _countries(self, reader: PackReader, d: LineDict, key: str, where: str) -> tuple[str, ...] | None:
+        codes = reader.strings(d, key, where, check=country_problem)
         for code in codes or ():
             if code.startswith("@"):
                 self.refer("country_set", code, reader, d.line_of(key), f"{where}.{key}")
         return codes
 
-    def _jurisdiction(self, r: _Reader, item: Any, where: str, line: int) -> Jurisdiction | None:
+    def _jurisdiction(self, r: PackReader, item: Any, where: str, line: int) -> Jurisdiction | None:
         fields = ("id", "name", "nexus", "person_flag", "countries", "currencies", "currency_certainty", "airspace",
                   "ownership", "lists")
         d = r.obj(item, line, where, fields, ("id",))
@@ -443,14 +289,14 @@ class _PackBuilder:
             where=r.at(d.line),
             person_flag=r.choice(d, "person_flag", where, PERSON_FLAGS),
             countries=self._countries(r, d, "countries", where) or (),
-            currencies=r.strings(d, "currencies", where, check=_currency_problem) or (),
+            currencies=r.strings(d, "currencies", where, check=currency_problem) or (),
             currency_certainty=Certainty(currency_certainty) if currency_certainty else Certainty.UNVERIFIED,
             airspace=bool(r.flag(d, "airspace", where)),
             ownership=ownership,
             lists=tuple(bindings),
         )
 
-    def _program(self, r: _Reader, item: Any, where: str, line: int) -> Program | None:
+    def _program(self, r: PackReader, item: Any, where: str, line: int) -> Program | None:
         d = r.obj(item, line, where, ("id", "jurisdiction", "name", *_PROVENANCE), ("id", "jurisdiction", "name"))
         ident = r.ident(d, "id", where)
         self.declare(r, ident, d.line, where)
@@ -458,7 +304,7 @@ class _PackBuilder:
         self.refer("jurisdiction", jurisdiction, r, d.line_of("jurisdiction"), f"{where}.jurisdiction")
         return Program(ident, jurisdiction, r.text(d, "name", where) or ident, r.provenance(d, where, self.sources))
 
-    def _subject(self, r: _Reader, item: Any, where: str, line: int) -> Subject | None:
+    def _subject(self, r: PackReader, item: Any, where: str, line: int) -> Subject | None:
         fields = ("id", "type", "names", "identifiers", "country", "operator", "owner", "model", "notes")
         d = r.obj(item, line, where, fields, ("id", "type", "names"))
         ident = r.ident(d, "id", where)
@@ -473,8 +319,8 @@ class _PackBuilder:
                     for value in r.strings(idd, scheme, f"{where}.identifiers") or ():
                         identifiers.append((IdScheme(scheme), value))
         country = r.text(d, "country", where)
-        if country is not None and _country_problem(country):
-            r.fail(d.line_of("country"), f"{where}.country", str(_country_problem(country)))
+        if country is not None and country_problem(country):
+            r.fail(d.line_of("country"), f"{where}.country", str(country_problem(country)))
         for key in ("operator", "owner"):
             self.refer("subject", r.text(d, key, where), r, d.line_of(key), f"{where}.{key}")
         names = r.strings(d, "names", where) or ()
@@ -491,7 +337,7 @@ class _PackBuilder:
             notes=r.text(d, "notes", where),
         )
 
-    def _listing(self, r: _Reader, item: Any, where: str, line: int) -> Listing | None:
+    def _listing(self, r: PackReader, item: Any, where: str, line: int) -> Listing | None:
         fields = ("id", "subject", "jurisdiction", "program", "measure", "reference", "text", *_VALIDITY, *_PROVENANCE)
         d = r.obj(item, line, where, fields, ("id", "subject", "jurisdiction", "measure"))
         ident = r.ident(d, "id", where)
@@ -513,7 +359,7 @@ class _PackBuilder:
             text=r.text(d, "text", where),
         )
 
-    def _zone(self, r: _Reader, item: Any, where: str, line: int) -> Zone | None:
+    def _zone(self, r: PackReader, item: Any, where: str, line: int) -> Zone | None:
         fields = ("id", "name", "countries", "subdivisions", "partial_subdivisions", "places", *_VALIDITY,
                   *_PROVENANCE)
         d = r.obj(item, line, where, fields, ("id", "name"))
@@ -536,12 +382,12 @@ class _PackBuilder:
             validity=r.validity(d, where),
             provenance=r.provenance(d, where, self.sources),
             countries=self._countries(r, d, "countries", where) or (),
-            subdivisions=r.strings(d, "subdivisions", where, check=_subdivision_problem) or (),
-            partial_subdivisions=r.strings(d, "partial_subdivisions", where, check=_subdivision_problem) or (),
+            subdivisions=r.strings(d, "subdivisions", where, check=subdivision_problem) or (),
+            partial_subdivisions=r.strings(d, "partial_subdivisions", where, check=subdivision_problem) or (),
             places=tuple(places),
         )
 
-    def _place_test(self, r: _Reader, value: Any, line: int, where: str) -> PlaceTest:
+    def _place_test(self, r: PackReader, value: Any, line: int, where: str) -> PlaceTest:
         d = r.obj(value, line, where, ("countries", "zones", "roles"))
         if not d.get("countries") and not d.get("zones"):
             r.fail(d.line, where, "names no place", "countries or zones")
@@ -551,7 +397,7 @@ class _PackBuilder:
         return PlaceTest(countries=self._countries(r, d, "countries", where) or (), zones=zones,
                          roles=roles if roles is not None else DEFAULT_PLACE_ROLES)
 
-    def _items(self, r: _Reader, value: Any, line: int, where: str, in_scope: bool = False) -> ItemTest:
+    def _items(self, r: PackReader, value: Any, line: int, where: str, in_scope: bool = False) -> ItemTest:
         fields = ["subject_to_ear", "control_levels", "eccn_prefixes", "hs_prefixes", "origins"]
         if in_scope:
             fields.append("for_aircraft_in_scope")
@@ -565,7 +411,7 @@ class _PackBuilder:
             for_aircraft_in_scope=r.flag(d, "for_aircraft_in_scope", where),
         )
 
-    def _conditions(self, r: _Reader, value: Any, line: int, where: str, exclusion: bool = False) -> Conditions:
+    def _conditions(self, r: PackReader, value: Any, line: int, where: str, exclusion: bool = False) -> Conditions:
         fields = ["kinds", "activities", "purposes", "modes", "carrier_countries", "parties", "places", "not_places",
                   "destination", "shipped_from", "crosses", "aircraft", "items"]
         if exclusion:
@@ -585,7 +431,7 @@ class _PackBuilder:
             pairs = []
             for i, pair, pline in r.items(d["crosses"], d.line_of("crosses"), f"{where}.crosses"):
                 codes = [str(c) for c in pair] if isinstance(pair, list) else []
-                if len(codes) != 2 or any(_country_problem(c) for c in codes):
+                if len(codes) != 2 or any(country_problem(c) for c in codes):
                     r.fail(pline, f"{where}.crosses[{i}]", f"is {pair!r}", "a pair of country codes [FROM, TO]")
                     continue
                 pairs.append((codes[0], codes[1]))
@@ -614,7 +460,7 @@ class _PackBuilder:
             involves_other_blocked=r.flag(d, "involves_other_blocked", where),
         )
 
-    def _effect(self, r: _Reader, d: LineDict, where: str, key: str = "effect") -> tuple[Outcome, str | None]:
+    def _effect(self, r: PackReader, d: LineDict, where: str, key: str = "effect") -> tuple[Outcome, str | None]:
         effect = r.choice(d, key, where, [e.value for e in EFFECTS], required=True)
         review = r.choice(d, "review", where, REVIEW_POLICIES)
         if effect == Outcome.LICENSE_REQUIRED and review is None:
@@ -623,7 +469,7 @@ class _PackBuilder:
             r.fail(d.line_of("review"), f"{where}.review", "only LICENSE_REQUIRED has a review policy")
         return Outcome(effect) if effect else Outcome.PROHIBITED, review
 
-    def _rule(self, r: _Reader, item: Any, where: str, line: int) -> Rule | None:
+    def _rule(self, r: PackReader, item: Any, where: str, line: int) -> Rule | None:
         fields = ("id", "jurisdiction", "title", "effect", "review", "when", "variants", *_VALIDITY, *_PROVENANCE)
         d = r.obj(item, line, where, fields, ("id", "jurisdiction", "title", "effect", "when"))
         ident = r.ident(d, "id", where)
@@ -651,7 +497,7 @@ class _PackBuilder:
             variants=tuple(variants),
         )
 
-    def _scope(self, r: _Reader, value: Any, line: int, where: str) -> Scope:
+    def _scope(self, r: PackReader, value: Any, line: int, where: str) -> Scope:
         fields = ("parties", "owned_by", "property", "aircraft", "items", "activities", "purposes")
         d = r.obj(value, line, where, fields)
         parties = r.strings(d, "parties", where)
@@ -685,7 +531,7 @@ class _PackBuilder:
             purposes=r.strings(d, "purposes", where, PURPOSES),
         )
 
-    def _authorization(self, r: _Reader, item: Any, where: str, line: int) -> Authorization | None:
+    def _authorization(self, r: PackReader, item: Any, where: str, line: int) -> Authorization | None:
         fields = ("id", "jurisdiction", "kind", "title", "covers", "scope", "exclusions", "residual", *_VALIDITY,
                   *_PROVENANCE)
         d = r.obj(item, line, where, fields, ("id", "jurisdiction", "kind", "title", "covers"))
@@ -738,7 +584,7 @@ class _PackBuilder:
             residual=residual,
         )
 
-    def _constraint(self, r: _Reader, item: Any, where: str, line: int) -> Constraint | None:
+    def _constraint(self, r: PackReader, item: Any, where: str, line: int) -> Constraint | None:
         d = r.obj(item, line, where, ("id", "title", "when", *_VALIDITY, *_PROVENANCE), ("id", "title", "when"))
         ident = r.ident(d, "id", where)
         self.declare(r, ident, d.line, where)
@@ -773,7 +619,3 @@ class _PackBuilder:
             ed = r.obj(e, eline, ew, ("eccn", *_PROVENANCE), ("eccn",))
             at_only.append(((r.text(ed, "eccn", ew) or "").upper(), r.provenance(ed, ew, self.sources).certainty))
         return EarReference(de_minimis, de_minimis_provenance, tuple(at_only))
-
-
-def pack_period_covers(pack: Pack, day: date) -> bool:
-    return pack.period.status(day).value != "out"

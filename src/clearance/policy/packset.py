@@ -141,7 +141,7 @@ def pack_entities(pack: Pack) -> tuple[ListMeta, list[Entity]]:
         starts = sorted(x.validity.start.text for x in pack.listings
                         if x.subject == subject.id and x.validity.start is not None)
         links = [Link(kind, f"{source}:{target}", f"{source}:{target}")
-                 for kind, target in (("operator", subject.operator), ("owner", subject.owner)) if target]
+                 for kind, target in (("operated_by", subject.operator), ("owned_by", subject.owner)) if target]
         entities.append(Entity(
             id=f"{source}:{subject.id}",
             source=source,

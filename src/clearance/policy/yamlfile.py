@@ -12,6 +12,9 @@ from typing import Any
 
 import yaml
 
+# libyaml's parser when PyYAML was built with it (several times faster); the same nodes and marks.
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 class LineDict(dict[str, Any]):
     """A mapping that knows its own line and the line of each key (1-based)."""
@@ -38,7 +41,7 @@ def read_yaml(path: Path, errors: list[str]) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         errors.append(f"{path}: cannot read: {exc}")
         return None
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         return None if node is None else _convert(loader, node, path, errors)
@@ -54,7 +57,7 @@ def read_yaml(path: Path, errors: list[str]) -> Any:
         loader.dispose()
 
 
-def _convert(loader: yaml.SafeLoader, node: yaml.Node, path: Path, errors: list[str]) -> Any:
+def _convert(loader: Any, node: yaml.Node, path: Path, errors: list[str]) -> Any:
     if isinstance(node, yaml.MappingNode):
         out = LineDict()
         out.line = node.start_mark.line + 1
