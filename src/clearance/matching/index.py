@@ -76,34 +76,38 @@ def least_contradiction(token: Token) -> tuple[float, float]:
 
     A word shorter than ``LONG_WORD`` that is not retrieved is at least two edits from every word
     of the name (the index finds all one-edit neighbours), so its contradiction share is at least
-    ``2 * 2 / (len + 2)``; a Han or Hangul syllable always contradicts fully and costs as much
-    when left over. Words the index cannot vouch for (long, abjad, initials) are assumed to agree.
+    ``2 * 2 / (len + 2)``. A word in an abjad may still pair through a consonant key one edit
+    away, so only half of that is assumed. A Han or Hangul syllable always contradicts fully and
+    costs as much when left over. Long words and initials are assumed to agree.
     """
     params = DEFAULT_PARAMS
     if token.syllabic:
         return 1.0, params.contradiction * token.weight
     extra = params.extra_query * EXTRA_WEIGHTS[token.kind]
-    if token.abjad or token.kind is not TokenKind.NAME or len(token.text) >= LONG_WORD:
+    if token.kind is not TokenKind.NAME or len(token.text) >= LONG_WORD:
         return 0.0, extra
-    return min(1.0, 4.0 / (len(token.text) + 2)), extra
+    share = min(1.0, 4.0 / (len(token.text) + 2))
+    return (share / 2 if token.abjad else share), extra
 
 
 def bound(values: list[float], left: list[tuple[float, float]], size: int) -> float:
     """The best name score a listed name of ``size`` distinctive words can reach when the query's
     distinctive words that hit it pair with scores ``values`` and the others, with the least
     contradiction shares and extra costs ``left``, are left over: contradicted by the name's own
-    left-over words while it has some (the weakest contradictions first), else extra."""
+    left-over words while it has some (the weakest contradictions first), else extra; the name's
+    words left after that cost what a listed extra word costs."""
     if not values:
         return 0.0
-    contradiction = DEFAULT_PARAMS.contradiction
+    params = DEFAULT_PARAMS
     spare = max(0, size - len(values))
     cost = 0.0
     for share, extra in sorted(left):
         if spare > 0:
-            cost += contradiction * share
+            cost += params.contradiction * share
             spare -= 1
         else:
             cost += extra
+    cost += params.extra_candidate * spare
     return sum(values) / (len(values) + cost)
 
 
@@ -274,8 +278,8 @@ class ScreeningIndex:
         tiers = [(1.0, same)]
         if symbols:
             tiers.append((symbol_score(token, DEFAULT_PARAMS), [prefix + "s" + s for s in symbols]))
-        if token.abjad and len(token.skeleton) >= 3:
-            tiers.append((DEFAULT_PARAMS.skeleton_score if len(token.skeleton) >= 4 else
+        if token.abjad and len(token.skeleton) >= 2:
+            tiers.append((DEFAULT_PARAMS.skeleton_score if len(token.skeleton) >= 3 else
                           DEFAULT_PARAMS.short_skeleton_score, [prefix + "k" + token.skeleton]))
         return tiers
 
@@ -352,7 +356,7 @@ def _name_keys(form: NameForm, prefix: str) -> Iterator[str]:
         for symbol in token.symbols:
             if symbol.startswith(_INDEXED_SYMBOLS):
                 yield prefix + "s" + symbol
-        if len(token.skeleton) >= 3:
+        if len(token.skeleton) >= 2:
             yield prefix + "k" + token.skeleton
     for left, right in zip(form.tokens, form.tokens[1:], strict=False):
         yield prefix + "t" + left.text + right.text

@@ -52,6 +52,7 @@ FAMILY_OF_TYPE = {
     EntityType.AIRCRAFT: Family.OBJECT,
 }
 _LATIN = frozenset({"Latin"})
+_ARABIC_ARTICLE = "ال"
 _TAG_OF_FAMILY = {
     Family.PERSON: NameTypeTag.PER,
     Family.ORGANIZATION: NameTypeTag.ORG,
@@ -157,12 +158,12 @@ def _runs(tokens: list[Token]) -> tuple[Run, ...]:
 def _kind(part_tag: NamePartTag, text: str, categories: set[str], family: Family, syllabic: bool) -> TokenKind:
     if syllabic:
         return TokenKind.NAME  # a Han or Hangul syllable is a name part however short its Latin form
+    if len(text) == 1 and text.isalpha() and family in (Family.PERSON, Family.ANY):
+        return TokenKind.INITIAL  # "V." in a person's name is an initial, not the Roman five
     if "NUM" in categories or part_tag == NamePartTag.NUM or any(ch.isdigit() for ch in text):
         return TokenKind.NUMBER  # numbers, ordinals, and codes such as tail numbers: never fuzzy
     if part_tag == NamePartTag.LEGAL or "ORGCLS" in categories:
         return TokenKind.LEGAL
-    if len(text) == 1 and family in (Family.PERSON, Family.ANY):
-        return TokenKind.INITIAL
     if part_tag == NamePartTag.STOP:
         return TokenKind.STOP
     if "SYMBOL" in categories:  # rigour's generic words: Company, Trading, Group; Abdul, bin
@@ -208,7 +209,7 @@ def _form(name: RigourName, original: str, family: Family) -> NameForm | None:
                 kind=kind,
                 weight=KIND_WEIGHTS[kind],
                 symbols=frozenset(sys.intern(x) for x in single.get(part.index, ())),
-                skeleton=consonant_skeleton(text),
+                skeleton=consonant_skeleton(text, part.form.startswith(_ARABIC_ARTICLE)),
                 abjad=bool(scripts & ABJAD_SCRIPTS),
                 syllabic=syllabic,
             )
