@@ -343,7 +343,7 @@ def _nasab_reversal(q: NameForm, c: NameForm, pairs_of: dict[int, int]) -> tuple
         if not q.tokens[i].symbols & NASAB_SYMBOLS:
             continue
         before, after = pairs_of.get(i - 1), pairs_of.get(i + 1)
-        if before is None or after is None or not 0 < after < len(c.tokens) - 1:
+        if before is None or after is None or after + 2 >= len(c.tokens):
             continue
         if after + 2 == before and c.tokens[after + 1].symbols & NASAB_SYMBOLS:
             qtext = " ".join(t.text for t in q.tokens[i - 1 : i + 2])

@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator
 from itertools import combinations
-from typing import Any
+from typing import Any, NamedTuple
 
 from clearance.matching.align import DEFAULT_PARAMS, LONG_WORD, symbol_score
 from clearance.matching.features import Candidate, IdentifierKey, PreparedQuery
@@ -71,44 +71,55 @@ def _strong_positions(form: NameForm, lookup: list[int]) -> list[int]:
     return strong or lookup
 
 
-def least_contradiction(token: Token) -> tuple[float, float]:
-    """(least contradiction share, extra cost) of a query word that retrieved nothing in a name.
+class LeftOver(NamedTuple):
+    """What a query word that retrieved nothing in a name can still do in the alignment."""
 
-    A word shorter than ``LONG_WORD`` that is not retrieved is at least two edits from every word
-    of the name (the index finds all one-edit neighbours), so its contradiction share is at least
-    ``2 * 2 / (len + 2)``. A word in an abjad may still pair through a consonant key one edit
-    away, so only half of that is assumed. A Han or Hangul syllable always contradicts fully and
-    costs as much when left over. Long words and initials are assumed to agree.
-    """
+    pair: float  # the best pair score it could still get with a word of the name (0: none)
+    share: float  # else its least contradiction share against a word of the name
+    extra: float  # else its cost as a query word with no partner
+
+
+def left_over(token: Token) -> LeftOver:
+    """A word shorter than ``LONG_WORD`` that is not retrieved is at least two edits from every
+    word of the name (the index finds all one-edit neighbours): it pairs with none, and its
+    contradiction share is at least ``2 * 2 / (len + 2)``. A longer word may still pair two
+    edits away (score ``1 - 2 / len``); a word in an abjad through a consonant key one edit away
+    (only half the share is assumed); a Han or Hangul syllable always contradicts fully and
+    costs as much when left over. Initials and other weak words are assumed to agree."""
     params = DEFAULT_PARAMS
     if token.syllabic:
-        return 1.0, params.contradiction * token.weight
+        return LeftOver(0.0, 1.0, params.contradiction * token.weight)
     extra = params.extra_query * EXTRA_WEIGHTS[token.kind]
-    if token.kind is not TokenKind.NAME or len(token.text) >= LONG_WORD:
-        return 0.0, extra
+    if token.kind is not TokenKind.NAME:
+        return LeftOver(0.0, 0.0, extra)
+    if len(token.text) >= LONG_WORD:
+        return LeftOver(1.0 - 2.0 / len(token.text), 0.0, extra)
     share = min(1.0, 4.0 / (len(token.text) + 2))
-    return (share / 2 if token.abjad else share), extra
+    return LeftOver(0.0, share / 2 if token.abjad else share, extra)
 
 
-def bound(values: list[float], left: list[tuple[float, float]], size: int) -> float:
+def bound(values: list[float], left: list[LeftOver], size: int) -> float:
     """The best name score a listed name of ``size`` distinctive words can reach when the query's
-    distinctive words that hit it pair with scores ``values`` and the others, with the least
-    contradiction shares and extra costs ``left``, are left over: contradicted by the name's own
-    left-over words while it has some (the weakest contradictions first), else extra; the name's
-    words left after that cost what a listed extra word costs."""
+    distinctive words that hit it pair with scores ``values`` and the others (``left``) are left
+    over: each takes one of the name's remaining words, pairing with it at its best or
+    contradicting it at its least, while the name has some; else it is an extra word. The
+    name's words left after that cost what a listed extra word costs."""
     if not values:
         return 0.0
     params = DEFAULT_PARAMS
     spare = max(0, size - len(values))
-    cost = 0.0
-    for share, extra in sorted(left):
+    numerator, denominator = sum(values), float(len(values))
+    for item in sorted(left, key=lambda item: (-item.pair, item.share)):
         if spare > 0:
-            cost += params.contradiction * share
             spare -= 1
+            if item.pair > 0.0:
+                numerator += item.pair
+                denominator += 1.0
+            else:
+                denominator += params.contradiction * item.share
         else:
-            cost += extra
-    cost += params.extra_candidate * spare
-    return sum(values) / (len(values) + cost)
+            denominator += item.extra
+    return numerator / (denominator + params.extra_candidate * spare)
 
 
 class ScreeningIndex:
@@ -213,17 +224,17 @@ class ScreeningIndex:
                 if everything:
                     tiers[position], union[position] = found, everything
                     rarity[position] = math.log(total_names / max(1, frequency))
-            left_over = {i: least_contradiction(form.tokens[i]) for i in strong}
+            leftovers = {i: left_over(form.tokens[i]) for i in strong}
             hit_sets = [union.get(i, set()) for i in strong]
-            for name_id in self._worth_aligning(hit_sets, sorted(left_over.values()), floor):
+            for name_id in self._worth_aligning(hit_sets, list(leftovers.values()), floor):
                 values: list[float] = []
-                left: list[tuple[float, float]] = []
+                left: list[LeftOver] = []
                 for i in strong:
                     value = next((v for v, names in tiers.get(i, ()) if name_id in names), 0.0)
                     if value > 0.0:
                         values.append(value)
                     else:
-                        left.append(left_over[i])
+                        left.append(leftovers[i])
                 value = bound(values, left, self.size[name_id])
                 if value < floor:
                     continue
@@ -283,12 +294,13 @@ class ScreeningIndex:
                           DEFAULT_PARAMS.short_skeleton_score, [prefix + "k" + token.skeleton]))
         return tiers
 
-    def _worth_aligning(self, sets: list[set[int]], weakest: list[tuple[float, float]], floor: float) -> set[int]:
+    def _worth_aligning(self, sets: list[set[int]], leftovers: list[LeftOver], floor: float) -> set[int]:
         """Names hit by enough of the query's distinctive words to possibly reach ``floor``."""
         words = len(sets)
         present = [found for found in sets if found]
         if not present:
             return set()
+        weakest = sorted(leftovers, key=lambda item: (-item.pair, item.share))
 
         def reachable(hits: int, spare: int) -> bool:
             return bound([1.0] * hits, weakest[: words - hits], hits + spare) >= floor
