@@ -158,14 +158,12 @@ def _one_syllable(token: Token) -> bool:
 
 
 def _skeleton_score(a: str, b: str, params: AlignParams) -> float:
-    """Consonant skeletons compared across an abjad; the fewer consonants, the weaker."""
+    """Consonant keys compared across an abjad: equal or not (the key is loose already, and the
+    index finds equal keys only); the fewer consonants, the weaker."""
     length = min(len(a), len(b))
-    if length < 2:
+    if length < 2 or a != b:
         return 0.0
-    similarity = 1.0 if a == b else _fuzzy(a, b)
-    if similarity < 0.75:
-        return 0.0
-    return similarity * (params.skeleton_score if length >= 3 else params.short_skeleton_score)
+    return params.skeleton_score if length >= 3 else params.short_skeleton_score
 
 
 def _is_initial_of(a: str, b: str) -> bool:
