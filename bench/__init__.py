@@ -1,0 +1,1 @@
+"""Benchmarks: each bench_*.py module has main(argv=None) -> int and writes its section of BENCHMARKS.md."""

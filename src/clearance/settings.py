@@ -37,7 +37,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Where built screening indexes are cached (default: next to the SQLite file, or "
             "$XDG_CACHE_HOME/clearance)."),
     Setting("download_timeout", "CLEARANCE_DOWNLOAD_TIMEOUT", 120.0,
-            "Seconds before a download from a publisher is abandoned.", float),
+            "Seconds a download may wait to connect, or between two pieces of data, before it is "
+            "abandoned.", float),
     Setting("download_retries", "CLEARANCE_DOWNLOAD_RETRIES", 3,
             "How many times a failed download is retried (with backoff).", int),
     Setting("download_max_bytes", "CLEARANCE_DOWNLOAD_MAX_BYTES", 512 * 1024 * 1024,

@@ -58,8 +58,9 @@ def test_csv_fixture(fixtures: Path, parse_all: Parse) -> None:
     assert (passport.scheme, passport.value, passport.country, passport.note) == (
         IdScheme.PASSPORT, "MP1234567", "BY", "issued 2016-07-12; expires 2026-07-11")
     assert (tax.scheme, tax.value, tax.label) == (IdScheme.TAX_ID, "100000001", "Tax ID No.")
-    assert person.properties["sanction_details"] == [
-        "Secondary sanctions risk: Ukraine-/Russia-Related Sanctions Regulations, 31 CFR 589.201"]
+    # OFAC's labelled facts land as the OFAC formats put them (clearance.sources.ofac_labels)
+    assert person.properties["secondary_sanctions_risk"] == [
+        "Ukraine-/Russia-Related Sanctions Regulations, 31 CFR 589.201"]
     assert person.programs == ["BELARUS-EO14038", "RUSSIA-EO14024"] and person.titles == ["Director General"]
     aircraft = entries["SDN-90002"]
     assert aircraft.type is EntityType.AIRCRAFT
@@ -92,6 +93,21 @@ def test_json_gives_the_same_entities(fixtures: Path, parse_all: Parse) -> None:
     for key, entity in from_json.items():
         assert _comparable(entity) == _comparable(from_csv[key]), key
     assert from_json["SDN-90001"].record["ids"][0]["number"] == "MP1234567"  # the API object as published
+
+
+def test_json_joined_strings_read_as_lists(fixtures: Path, tmp_path: Path, parse_all: Parse) -> None:
+    data = json.loads((fixtures / "csl_results.json").read_text(encoding="utf-8"))
+    data["results"][0]["alt_names"] = "; ".join(data["results"][0]["alt_names"])
+    path = tmp_path / "csl.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    plant = parse_all(path)["EL-0a1b2c3d4e5f60718293a4b5c6d7e8f901234567"]
+    assert [n.value for n in plant.names] == ["Example Avionics Plant JSC",
+                                              "Open Joint Stock Company Example Avionics Plant", "ОАО Пример Авионика"]
+
+
+def test_json_through_cli(fixtures: Path, ingest_twice: Callable[[Path], dict[str, Any]]) -> None:
+    result = ingest_twice(fixtures / "csl_results.json")
+    assert (result["source"], result["format"], result["entities"]) == ("us-trade-csl", "csl-json", 8)
 
 
 @pytest.mark.realdata

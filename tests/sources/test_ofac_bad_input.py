@@ -3,6 +3,7 @@ expected; ``clearance ingest`` exits 2 and the store keeps its previous version.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -81,8 +82,9 @@ def test_bad_companion_file_is_named(tmp_path: Path) -> None:
 
 
 def _ingest_cli(path: Path, db: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "1000"}  # the error on one line, whatever the path's length
     return subprocess.run([sys.executable, "-m", "clearance", "ingest", str(path), "--db", db],
-                          capture_output=True, text=True, timeout=120, check=False)
+                          capture_output=True, text=True, timeout=120, check=False, env=env)
 
 
 def test_cli_exits_2_and_store_keeps_previous_version(tmp_path: Path) -> None:
@@ -101,33 +103,73 @@ def test_cli_exits_2_and_store_keeps_previous_version(tmp_path: Path) -> None:
 
 
 # -- XML ----------------------------------------------------------------------------------------
-def _xml_truncated(text: str) -> str:
-    return text[: text.index("<uid>90004</uid>") + 20]
+def _cut_before(marker: str, keep: int = 20) -> Callable[[str], str]:
+    return lambda text: text[: text.index(marker) + keep]
 
 
-def _xml_wrong_root(text: str) -> str:
-    return text.replace("<sdnList ", "<sanctionsList ").replace("</sdnList>", "</sanctionsList>")
+def _replace(*pairs: str) -> Callable[[str], str]:
+    def damage(text: str) -> str:
+        for old, new in zip(pairs[::2], pairs[1::2], strict=True):
+            assert old in text
+            text = text.replace(old, new)
+        return text
+
+    return damage
 
 
-def _xml_letters_in_uid(text: str) -> str:
-    return text.replace("<uid>90003</uid>", "<uid>9OOO3</uid>")
-
-
-XML_DAMAGE: dict[str, tuple[Callable[[str], str], str, str]] = {
-    "truncated": (_xml_truncated, "line ", "XML is not well-formed"),
-    "wrong root element": (_xml_wrong_root, "root element", "root element is <{http://tempuri.org/sdnList.xsd}"
-                                                            "sanctionsList> (expected <sdnList>"),
-    "non-numeric uid": (_xml_letters_in_uid, "line 163, sdnEntry/uid", "uid '9OOO3' is not a number"),
+# (fixture, format) -> case -> (damage, location starts with, words in the message)
+XML_DAMAGE: dict[tuple[str, str], dict[str, tuple[Callable[[str], str], str, str]]] = {
+    ("sdn.xml", "ofac-xml"): {
+        "truncated": (_cut_before("<uid>90004</uid>"), "line ", "XML is not well-formed"),
+        "wrong root element": (
+            _replace("<sdnList ", "<sanctionsList ", "</sdnList>", "</sanctionsList>"), "root element",
+            "root element is <{http://tempuri.org/sdnList.xsd}sanctionsList> (expected <sdnList>"),
+        "non-numeric uid": (_replace("<uid>90003</uid>", "<uid>9OOO3</uid>"), "line 163, sdnEntry/uid",
+                            "uid '9OOO3' is not a number"),
+    },
+    ("sdn_advanced.xml", "ofac-advanced-xml"): {
+        "truncated": (_cut_before('<DistinctParty FixedRef="90003">'), "line ", "XML is not well-formed"),
+        "wrong root element": (_replace("<Sanctions ", "<Sanction "), "root element", "root element is"),
+        "wrong namespace": (_replace('xmlns="http://www.un.org/sanctions/1.0"', 'xmlns="urn:other"'),
+                            "root element", "namespace 'urn:other' (expected http://www.un.org/sanctions/1.0)"),
+        "unknown feature type": (
+            _replace('FeatureTypeID="47"', 'FeatureTypeID="4747"'),
+            "line 449, DistinctParty[FixedRef=90003]/Profile/Feature[ID=10022]", "unknown FeatureTypeID '4747'"),
+    },
+    ("sdn_enhanced.xml", "ofac-enhanced-xml"): {
+        "truncated": (_cut_before('<entity id="90004">'), "line ", "XML is not well-formed"),
+        "wrong root element": (_replace("<sanctionsData ", "<sanctionData ", "</sanctionsData>", "</sanctionData>"),
+                               "root element", "(expected <sanctionsData> (OFAC Enhanced XML))"),
+        "non-numeric id": (_replace('<entity id="90003">', '<entity id="EW-999NW">'), "line 188, entity/@id",
+                           "id 'EW-999NW' is not a number"),
+    },
 }
+XML_CASES = [(key, case) for key, cases in XML_DAMAGE.items() for case in sorted(cases)]
 
 
-@pytest.mark.parametrize("case", sorted(XML_DAMAGE))
-def test_bad_legacy_xml_raises_one_error(case: str, tmp_path: Path) -> None:
-    damage, location, words = XML_DAMAGE[case]
-    path = tmp_path / "sdn.xml"
-    path.write_text(damage((FIXTURES / "sdn.xml").read_text(encoding="utf-8")), encoding="utf-8")
+@pytest.mark.parametrize(("fixture", "case"), XML_CASES, ids=[f"{k[1]}-{c}" for k, c in XML_CASES])
+def test_bad_xml_raises_one_error(fixture: tuple[str, str], case: str, tmp_path: Path) -> None:
+    name, fmt = fixture
+    damage, location, words = XML_DAMAGE[fixture][case]
+    path = tmp_path / name
+    path.write_text(damage((FIXTURES / name).read_text(encoding="utf-8")), encoding="utf-8")
     with pytest.raises(ListFormatError) as caught:
-        list(open_list(path, fmt="ofac-xml").entities)
+        list(open_list(path, fmt=fmt).entities)
     assert Path(caught.value.file) == path
     assert caught.value.location is not None and caught.value.location.startswith(location), caught.value.message
     assert words in caught.value.message
+
+
+@pytest.mark.parametrize("fixture", sorted(XML_DAMAGE))
+def test_cli_refuses_bad_xml_and_keeps_the_store(fixture: tuple[str, str], tmp_path: Path) -> None:
+    name, _fmt = fixture
+    db = str(tmp_path / "store.db")
+    with Engine(db) as engine:
+        first = engine.ingest([FIXTURES / name])[0].version
+    path = tmp_path / name
+    damage, _location, words = XML_DAMAGE[fixture]["truncated"]
+    path.write_text(damage((FIXTURES / name).read_text(encoding="utf-8")), encoding="utf-8")
+    run = _ingest_cli(path, db)
+    assert run.returncode == 2 and name in run.stderr and words in run.stderr, run.stderr
+    with Engine(db) as engine:
+        assert engine.versions(first.source) == [first]

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from ofac_fixture_facts import assert_fixture_aircraft, assert_fixture_vessel, by_id
 
 from clearance.cli import cli
 from clearance.engine import Engine
 from clearance.errors import UnknownFormatError
-from clearance.model import EntityType, IdScheme, NameKind
+from clearance.model import Entity, EntityType, IdScheme, NameKind
 from clearance.sources import detect, open_list
 
 SET = Path(__file__).resolve().parent.parent / "fixtures" / "ofac" / "sdn_csv"
@@ -31,10 +32,6 @@ def raw_rows(path: Path) -> list[list[str]]:
 
 def empty(cell: str) -> bool:
     return cell.strip() in ("", "-0-")
-
-
-def by_id(path: Path, source: str | None = None) -> dict[str, object]:
-    return {e.local_id: e for e in open_list(path, source=source).entities}
 
 
 # -- the fixture set --------------------------------------------------------------------------
@@ -83,24 +80,12 @@ def test_fixture_set_is_detected_and_read_with_its_companions() -> None:
                                                                                    "Passenger air transport."}]
 
     aircraft = entities["90003"]
-    assert aircraft.type is EntityType.AIRCRAFT
-    assert aircraft.identifier_values(IdScheme.TAIL_NUMBER) == ["EW-999NW"]
-    assert aircraft.identifier_values(IdScheme.PREVIOUS_TAIL_NUMBER) == ["EW-998NW"]
-    assert aircraft.identifier_values(IdScheme.MSN) == ["35123"]
-    assert aircraft.identifier_values(IdScheme.CONSTRUCTION_NUMBER) == ["1234"]
-    assert aircraft.identifier_values(IdScheme.MODE_S) == ["5100AB"]
-    assert aircraft.properties["aircraft_model"] == ["B.737-800"]
-    assert aircraft.properties["aircraft_manufacture_date"] == ["2008-01-15"]
+    assert_fixture_aircraft(aircraft)
     assert {(link.kind, link.target_id) for link in aircraft.links} == {
-        ("operator", "us-ofac-sdn:90002"), ("linked_to", "us-ofac-sdn:90002")}
+        ("operated_by", "us-ofac-sdn:90002"), ("linked_to", "us-ofac-sdn:90002")}
 
     vessel = entities["90004"]
-    assert vessel.type is EntityType.VESSEL
-    assert vessel.identifier_values(IdScheme.IMO) == ["9111111"]
-    assert vessel.identifier_values(IdScheme.MMSI) == ["355000001"]
-    assert vessel.identifier_values(IdScheme.CALL_SIGN) == ["9BAB1"]
-    assert vessel.countries == ["PA"] and vessel.properties["vessel_flag"] == ["Panama"]
-    assert vessel.properties["vessel_type"] == ["Crude Oil Tanker"]
+    assert_fixture_vessel(vessel)
     assert vessel.addresses == []  # its add.csv row is all -0-
     # "Linked To: OCEANIC TRADING CO., LTD." ends the Remarks: the full stop is the name's own.
     assert ("linked_to", "OCEANIC TRADING CO., LTD.", "us-ofac-sdn:90005") in {
@@ -121,8 +106,8 @@ def test_record_keeps_the_exact_rows_of_every_file() -> None:
     entity = by_id(SET)["90002"]
     sdn_row = next(r for r in raw_rows(SET / "sdn.csv") if r[0] == "90002")
     alt_rows = [r for r in raw_rows(SET / "alt.csv") if r[0] == "90002"]
-    assert list(entity.record["primary"].values()) == sdn_row  # type: ignore[attr-defined]
-    assert [list(r.values()) for r in entity.record["aliases"]] == alt_rows  # type: ignore[attr-defined]
+    assert list(entity.record["primary"].values()) == sdn_row
+    assert [list(r.values()) for r in entity.record["aliases"]] == alt_rows
 
 
 def test_primary_file_path_reads_the_same_set_as_the_folder() -> None:
@@ -142,7 +127,7 @@ def test_hash_covers_every_file_of_the_set(tmp_path: Path) -> None:
 
 def test_source_override_within_the_format(tmp_path: Path) -> None:
     as_cons = by_id(SET, source="us-ofac-cons")
-    assert next(iter(as_cons.values())).id.startswith("us-ofac-cons:")  # type: ignore[attr-defined]
+    assert next(iter(as_cons.values())).id.startswith("us-ofac-cons:")
     with pytest.raises(UnknownFormatError, match="carries us-ofac-sdn, us-ofac-cons"):
         open_list(SET, source="un-sc")
 
@@ -157,13 +142,19 @@ def test_cons_file_names_choose_the_consolidated_list(tmp_path: Path) -> None:
 
 
 # -- the real files -------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def sdn_set(data_dir: Path) -> dict[str, Entity]:
+    """The real 2023-12 SDN CSV set, parsed once for the tests that read it."""
+    return by_id(data_dir / "ofac_sdn")
+
+
 @pytest.mark.realdata
-def test_real_sdn_set_counts(data_dir: Path) -> None:
+def test_real_sdn_set_counts(data_dir: Path, sdn_set: dict[str, Entity]) -> None:
     folder = data_dir / "ofac_sdn"
     sdn = raw_rows(folder / "sdn.csv")
     alt = raw_rows(folder / "alt.csv")
     add = raw_rows(folder / "add.csv")
-    entities = list(open_list(folder).entities)
+    entities = list(sdn_set.values())
 
     assert len(entities) == len({r[0] for r in sdn}) == 13_821
     ofac_types = Counter(r[2].strip() for r in sdn)
@@ -188,10 +179,10 @@ def test_real_sdn_set_counts(data_dir: Path) -> None:
 
 
 @pytest.mark.realdata
-def test_real_sdn_aircraft_identifiers(data_dir: Path) -> None:
+def test_real_sdn_aircraft_identifiers(data_dir: Path, sdn_set: dict[str, Entity]) -> None:
     sdn = raw_rows(data_dir / "ofac_sdn" / "sdn.csv")
     aircraft_remarks = [r[11] for r in sdn if r[2] == "aircraft"]
-    aircraft = [e for e in open_list(data_dir / "ofac_sdn").entities if e.type is EntityType.AIRCRAFT]
+    aircraft = [e for e in sdn_set.values() if e.type is EntityType.AIRCRAFT]
     # SOURCES.md's 161 counts remarks containing "Aircraft Tail Number", which includes the
     # 8 aircraft listed only with a "Previous Aircraft Tail Number".
     tails = sum("Aircraft Tail Number" in r for r in aircraft_remarks)
@@ -211,45 +202,45 @@ def test_real_sdn_aircraft_identifiers(data_dir: Path) -> None:
 
 
 @pytest.mark.realdata
-def test_real_sdn_named_entities(data_dir: Path) -> None:
-    entities = by_id(data_dir / "ofac_sdn")
+def test_real_sdn_named_entities(sdn_set: dict[str, Entity]) -> None:
+    entities = sdn_set
     jet = entities["41416"]
-    assert jet.type is EntityType.AIRCRAFT  # type: ignore[attr-defined]
-    assert jet.identifier_values(IdScheme.TAIL_NUMBER) == ["EW-001PA"]  # type: ignore[attr-defined]
-    assert jet.identifier_values(IdScheme.MSN) == ["33079"]  # type: ignore[attr-defined]
-    assert jet.properties["aircraft_model"] == ["B.737-8EV BBJ2"]  # type: ignore[attr-defined]
-    assert jet.properties["aircraft_manufacture_date"] == ["2002-01-29"]  # type: ignore[attr-defined]
-    assert jet.programs == ["BELARUS-EO14038"]  # type: ignore[attr-defined]
+    assert jet.type is EntityType.AIRCRAFT
+    assert jet.identifier_values(IdScheme.TAIL_NUMBER) == ["EW-001PA"]
+    assert jet.identifier_values(IdScheme.MSN) == ["33079"]
+    assert jet.properties["aircraft_model"] == ["B.737-8EV BBJ2"]
+    assert jet.properties["aircraft_manufacture_date"] == ["2002-01-29"]
+    assert jet.programs == ["BELARUS-EO14038"]
 
     belavia = entities["44541"]
-    assert belavia.caption == "OPEN JOINT STOCK COMPANY BELAVIA BELARUSIAN AIRLINES"  # type: ignore[attr-defined]
-    assert belavia.type is EntityType.COMPANY  # type: ignore[attr-defined]
-    tax = [i for i in belavia.identifiers if i.scheme is IdScheme.TAX_ID]  # type: ignore[attr-defined]
+    assert belavia.caption == "OPEN JOINT STOCK COMPANY BELAVIA BELARUSIAN AIRLINES"
+    assert belavia.type is EntityType.COMPANY
+    tax = [i for i in belavia.identifiers if i.scheme is IdScheme.TAX_ID]
     assert [(i.value, i.country, i.label) for i in tax] == [("600390798", "BY", "Tax ID No.")]
-    assert {n.value for n in belavia.names if n.kind is NameKind.ALIAS} == {  # type: ignore[attr-defined]
+    assert {n.value for n in belavia.names if n.kind is NameKind.ALIAS} == {
         "BELAVIA BELARUSIAN AIRLINES", "JOINT STOCK COMPANY AVIACOMPANY BELAVIA", "OAO AVIAKOMPANIYA BELAVIA"}
-    (address,) = belavia.addresses  # type: ignore[attr-defined]
+    (address,) = belavia.addresses
     assert (address.street, address.city, address.country) == ("14A, Nemiga str.", "Minsk 220004", "BY")
 
     crj = entities["44580"]
-    assert crj.identifier_values(IdScheme.TAIL_NUMBER) == ["EW-301PJ"]  # type: ignore[attr-defined]
-    assert crj.identifier_values(IdScheme.MSN) == ["8057"]  # type: ignore[attr-defined]
-    assert [(link.kind, link.target_id) for link in crj.links] == [  # type: ignore[attr-defined]
+    assert crj.identifier_values(IdScheme.TAIL_NUMBER) == ["EW-301PJ"]
+    assert crj.identifier_values(IdScheme.MSN) == ["8057"]
+    assert [(link.kind, link.target_id) for link in crj.links] == [
         ("linked_to", "us-ofac-sdn:44541")]
 
     president = entities["9760"]
-    assert president.caption == "LUKASHENKA, Alyaksandr Ryhorovich"  # type: ignore[attr-defined]
-    assert president.type is EntityType.PERSON  # type: ignore[attr-defined]
-    assert president.birth_dates == ["1954-08-30", "1954-08-31"]  # type: ignore[attr-defined]
-    assert president.nationalities == ["BY"] and president.gender == "male"  # type: ignore[attr-defined]
-    assert president.birth_places == ["Kopys, Vitebsk oblast, Belarus"]  # type: ignore[attr-defined]
+    assert president.caption == "LUKASHENKA, Alyaksandr Ryhorovich"
+    assert president.type is EntityType.PERSON
+    assert president.birth_dates == ["1954-08-30", "1954-08-31"]
+    assert president.nationalities == ["BY"] and president.gender == "male"
+    assert president.birth_places == ["Kopys, Vitebsk oblast, Belarus"]
 
 
 @pytest.mark.realdata
-def test_real_sdn_remarks_facts_are_all_parsed(data_dir: Path) -> None:
+def test_real_sdn_remarks_facts_are_all_parsed(data_dir: Path, sdn_set: dict[str, Entity]) -> None:
     """Every entity whose Remarks have a clause starting DOB, Gender, Tax ID or Linked To has it parsed."""
     sdn = {r[0]: r[11] for r in raw_rows(data_dir / "ofac_sdn" / "sdn.csv")}
-    entities = by_id(data_dir / "ofac_sdn")
+    entities = sdn_set
     checks = {
         "DOB ": lambda e: e.birth_dates,
         "Gender ": lambda e: e.gender,

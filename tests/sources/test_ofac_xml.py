@@ -10,15 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ofac_fixture_facts import FIXTURES, by_id, parsed
 
-from clearance.model import Entity, EntityType, IdScheme, NameKind
-from clearance.sources import detect, open_list
-
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ofac"
-
-
-def by_id(path: Path, **kwargs: Any) -> dict[str, Entity]:
-    return {e.local_id: e for e in open_list(path, **kwargs).entities}
+from clearance.model import EntityType, IdScheme, NameKind
+from clearance.sources import open_list
 
 
 def _set(values: list[Any]) -> set[str]:
@@ -26,11 +21,7 @@ def _set(values: list[Any]) -> set[str]:
 
 
 def test_fixture_sdn_xml() -> None:
-    path = FIXTURES / "sdn.xml"
-    assert detect(path).name == "ofac-xml"
-    parsed = open_list(path)
-    assert (parsed.meta.source, parsed.meta.published) == ("us-ofac-sdn", "2024-05-03")
-    entities = {e.local_id: e for e in parsed.entities}
+    entities = parsed(FIXTURES / "sdn.xml", "ofac-xml", "us-ofac-sdn", "2024-05-03")
     person = entities["90001"]
     assert person.type is EntityType.PERSON and person.gender == "male"
     assert person.birth_dates == ["1961-03-12", "1962"] and person.nationalities == ["BY", "RU"]
@@ -80,9 +71,7 @@ def test_the_data_not_the_name_tells_the_list(tmp_path: Path) -> None:
 @pytest.mark.realdata
 def test_real_consolidated_xml_matches_the_csv_set(data_dir: Path) -> None:
     path = data_dir / "ofac_consolidated" / "consolidated.xml"
-    parsed = open_list(path)
-    assert (parsed.meta.source, parsed.meta.published) == ("us-ofac-cons", "2025-12-18")
-    xml = {e.local_id: e for e in parsed.entities}
+    xml = parsed(path, "ofac-xml", "us-ofac-cons", "2025-12-18")
     text = path.read_text(encoding="utf-8")
     uids = re.findall(r"<sdnEntry>\s*<uid>(\d+)</uid>", text)
     assert set(xml) == set(uids) and len(xml) == 442

@@ -83,8 +83,8 @@ def test_2022_csv_entity_ship_and_documents(fixtures: Path, parse_all: Parse) ->
         (IdScheme.EMAIL, "info@example.test"), (IdScheme.WEBSITE, "www.example.test"),
         (IdScheme.REGISTRATION, "1027700000000"),
     ]
-    assert firm.links == [Link("owned_by", "Example Holding JSC"), Link("owner", "Example Avionics LLC"),
-                          Link("owner", "Example Parts LLC")]
+    assert firm.links == [Link("owned_by", "Example Holding JSC"), Link("owner_of", "Example Avionics LLC"),
+                          Link("owner_of", "Example Parts LLC")]
     assert firm.properties["entity_type"] == ["Joint Stock Company"]
     ship = targets["90003"]
     assert ship.type is EntityType.VESSEL and ship.caption == "EXAMPLE STAR"

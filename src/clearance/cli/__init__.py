@@ -11,6 +11,7 @@ import pkgutil
 import sys
 
 import click
+from rich.text import Text
 
 from clearance.cli.output import err_console
 from clearance.errors import ClearanceError
@@ -40,7 +41,8 @@ _register_all()
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run a command, turning clearance errors into messages and exit codes."""
     try:
-        cli.main(args=argv, prog_name="clearance", standalone_mode=False)
+        # Without standalone mode, click returns (rather than raises) a command's Exit code.
+        code = cli.main(args=argv, prog_name="clearance", standalone_mode=False)
     except click.exceptions.Abort:
         err_console().print("aborted")
         sys.exit(130)
@@ -50,8 +52,9 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except ClearanceError as exc:
-        err_console().print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+        # Text, not markup: messages name elements like "sanctionEntity[logicalId=13]"
+        err_console().print(Text.assemble(("error: ", "bold red"), str(exc)), highlight=False)
         sys.exit(exc.exit_code)
     except BrokenPipeError:
         sys.exit(0)
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)

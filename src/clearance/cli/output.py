@@ -23,12 +23,13 @@ from rich.progress import (
 from rich.table import Table
 
 
+# emoji=False: source ids such as "custom:watch" must not turn into emoji shortcodes.
 def out_console() -> Console:
-    return Console(soft_wrap=False)
+    return Console(soft_wrap=False, emoji=False)
 
 
 def err_console() -> Console:
-    return Console(stderr=True)
+    return Console(stderr=True, emoji=False, soft_wrap=True)  # messages stay one line in logs
 
 
 def emit_json(data: Any) -> None:
@@ -38,8 +39,8 @@ def emit_json(data: Any) -> None:
 
 def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     t = Table(title=title, show_lines=False, header_style="bold")
-    for col in columns:
-        t.add_column(col, overflow="fold")
+    for i, col in enumerate(columns):
+        t.add_column(col, overflow="fold", no_wrap=i == 0)  # the first column is an id: never split it
     for row in rows:
         t.add_row(*("" if v is None else escape(str(v)) for v in row))
     out_console().print(t)

@@ -87,7 +87,13 @@ class Address:
 
 @dataclass(frozen=True, slots=True)
 class Link:
-    """A relation to another party: ``kind`` is linked_to, owner, owned_by, operator, ..."""
+    """A relation to another party, read as "this entity <kind> target".
+
+    Kinds in use: ``linked_to`` (OFAC "Linked To"), ``owned_by`` / ``owner_of``, ``operated_by`` /
+    ``operator_of``, ``directed_by`` / ``director_of``, and the OFAC relationship types as slugs
+    (``owned_or_controlled_by``, ``acting_for_or_on_behalf_of``, ...; ``former_`` prefixed when
+    ended). Consumers treat any kind as a relation and the ``owned``/``operated`` ones as such.
+    """
 
     kind: str
     target_name: str

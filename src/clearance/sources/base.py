@@ -110,4 +110,6 @@ def csv_rows(
                 )
             yield line, row
     except csv.Error as exc:
-        raise ListFormatError(path, f"line {reader.line_num}", f"malformed CSV: {exc}") from exc
+        sep = "tabs" if delimiter == "\t" else repr(delimiter)
+        raise ListFormatError(path, f"line {reader.line_num}", f"malformed CSV: {exc}",
+                              f"cells separated by {sep}, every quoted cell closed (is the file truncated?)") from exc

@@ -43,8 +43,11 @@ SOURCES: dict[str, SourceInfo] = {
                    (f"{_OFAC}/SDN_ENHANCED.XML",), "ofac-enhanced-xml"),
         SourceInfo("un-sc", "UN Security Council Consolidated List", "United Nations Security Council", "UN",
                    ("https://scsanctions.un.org/resources/xml/en/consolidated.xml",), "un-xml"),
-        SourceInfo("gb-ofsi", "UK OFSI Consolidated List of Financial Sanctions Targets", "HM Treasury OFSI", "GB",
-                   ("https://ofsistorage.blob.core.windows.net/publishlive/2022format/ConList.csv",), "ofsi-csv"),
+        # OFSI retired its Consolidated List on 28 January 2026: the FCDO's UK Sanctions List
+        # (gb-fcdo) is the single official UK list since. Files already held still ingest; the old
+        # address (.../publishlive/2022format/ConList.csv) can be set in CLEARANCE_SOURCE_URLS.
+        SourceInfo("gb-ofsi", "UK OFSI Consolidated List of Financial Sanctions Targets (retired 2026-01-28)",
+                   "HM Treasury OFSI", "GB", (), "ofsi-csv"),
         SourceInfo("gb-fcdo", "UK Sanctions List", "UK Foreign, Commonwealth & Development Office", "GB",
                    ("https://sanctionslist.fcdo.gov.uk/docs/UK-Sanctions-List.xml",), "fcdo-xml"),
         SourceInfo("eu-fsf", "EU Financial Sanctions Files (consolidated list)", "European Commission", "EU",

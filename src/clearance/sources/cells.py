@@ -100,11 +100,13 @@ _ENUMERATION = re.compile(r"(?:^|\s)\(?(?:\d{1,2}|[a-zA-Z])\)\s*")
 
 def enumerated(text: object) -> list[str]:
     """The items of a cell that lists several values as ``(1) X (2) Y``, ``1) X 2) Y`` or
-    ``(a) X (b) Y`` (UK lists do), else the cell itself; trailing separators are dropped."""
+    ``(a) X (b) Y`` (UK lists do), separators trailing an item dropped; else the cell itself."""
     value = clean(text)
     if value is None:
         return []
-    parts = _ENUMERATION.split(value) if _ENUMERATION.match(value) else [value]
+    if not _ENUMERATION.match(value):
+        return [value]
+    parts = _ENUMERATION.split(value)
     return [p for p in (clean(part.strip().rstrip(".,;").strip()) for part in parts) if p]
 
 
@@ -200,14 +202,14 @@ def iso_datetime(text: str | None, file: Path, where: str) -> str:
     return value
 
 
-_SLASHED = re.compile(r"^(?:(\d{1,2})/)?(?:(\d{1,2})/)?(\d{4})$")
+_SLASHED = re.compile(r"^(?:(\d{1,2}|dd|mm)/)?(?:(\d{1,2}|dd|mm)/)?(\d{4})$", re.IGNORECASE)
 
 
 def slash_date(text: str | None, file: Path, where: str, *, day_first: bool = True) -> str | None:
     """A ``dd/mm/yyyy`` cell (UK; ``mm/dd/yyyy`` with ``day_first=False``, US) as a partial ISO
-    date. ``00`` stands for an unknown day or month (``00/00/1980`` is 1980, ``00/05/1980`` is
-    1980-05); ``mm/yyyy`` and ``yyyy`` are read too. Empty is None; anything else is a
-    ListFormatError naming ``where``."""
+    date. ``00`` (OFSI) or the letters ``dd``/``mm`` (UK Sanctions List) stand for an unknown day
+    or month: ``00/00/1980`` and ``dd/mm/1980`` are 1980, ``00/05/1980`` is 1980-05; ``mm/yyyy``
+    and ``yyyy`` are read too. Empty is None; anything else is a ListFormatError naming ``where``."""
     value = clean(text)
     if value is None:
         return None
@@ -220,7 +222,7 @@ def slash_date(text: str | None, file: Path, where: str, *, day_first: bool = Tr
         day, month = None, first
     else:
         day, month = (first, second) if day_first else (second, first)
-    year, month_no, day_no = int(year_text), int(month or 0), int(day or 0)
+    year, month_no, day_no = int(year_text), _part(month), _part(day)
     try:
         if month_no == 0:
             return f"{year:04d}"
@@ -230,6 +232,10 @@ def slash_date(text: str | None, file: Path, where: str, *, day_first: bool = Tr
         return date(year, month_no, day_no).isoformat()
     except ValueError:
         raise ListFormatError(file, where, f"impossible date {value!r}", "a real calendar date") from None
+
+
+def _part(text: str | None) -> int:
+    return int(text) if text and text.isdigit() else 0
 
 
 def loose_date(text: str | None) -> str | None:
@@ -262,7 +268,7 @@ _SCHEME_PATTERNS: tuple[tuple[re.Pattern[str], IdScheme], ...] = tuple(
         (r"website|\burl\b", IdScheme.WEBSITE),
         (r"phone|\bfax\b", IdScheme.PHONE),
         (r"digital currency|crypto|wallet", IdScheme.CRYPTO_WALLET),
-        (r"regist(ry|ration)? (number|no|id)|regnumber|\bogrn|company number|business number|\bokpo\b|\bcr\b"
+        (r"\bregist|regnumber|\bogrn|company number|business number|\bokpo\b|\bcr\b"
          r"|commerc|chamber of comm|incorporation|mercantil|social credit|enterprise number|branch unit"
          r"|gazette|d-u-n-s|trade licen[cs]e|business registration", IdScheme.REGISTRATION),
         (r"national|\bidentity|identidad|identification|\bid (no|number|card)|\bid\b|cedula|cédula|\bssn\b"

@@ -13,10 +13,13 @@ once repeated BANK OF KUNLUN word for word; the list code makes the first unique
 lists it is trade.gov's own hash of the record.
 
 The CSV's ``ids`` cell flattens each id object into ``country, expiration_date, issue_date,
-number, type`` (keys in alphabetical order, empty ones left out). Besides documents it carries
-OFAC's other "features": gender, dates of establishment, aircraft model and operator, former
-flags, sanction details ("Secondary sanctions risk:", directive information); those become
-the matching entity fields and properties instead of identifiers.
+number, type`` (keys in alphabetical order, empty ones left out; one date alone cannot be told
+issue from expiry and is kept as "dated ..."). Its labels, the vessel columns and the Remarks are
+OFAC's vocabulary - documents, but also gender, dates of establishment, aircraft model and
+operator, sanction details - and are read with the OFAC formats' own label table
+(:mod:`clearance.sources.ofac_labels`), so an SDN entry reads the same here as in OFAC's files.
+The lists other than OFAC's leave ``type`` empty: the type is then guessed from the name
+(``type_guessed``).
 """
 
 from __future__ import annotations
@@ -28,8 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from clearance.errors import ListFormatError
-from clearance.model import Address, Entity, EntityType, Identifier, IdScheme, Link, ListMeta, Name, NameKind
-from clearance.model.dates import date_range_years
+from clearance.model import Address, Entity, ListMeta, Name, NameKind
 from clearance.sources.base import ParsedList, csv_rows, decode_text, sha256_of
 from clearance.sources.cells import (
     RepeatedKeys,
@@ -39,14 +41,12 @@ from clearance.sources.cells import (
     countries,
     country_code,
     guess_entity_type,
-    id_scheme,
     iso_date,
     join_parts,
     latin_or_original,
-    loose_date,
     make_name,
-    unique,
 )
+from clearance.sources.ofac_remarks import apply_label, entity_type, finish, parse_dates, parse_remarks
 
 COLUMNS = ("_id", "source", "entity_number", "type", "programs", "name", "title", "addresses",
            "federal_register_notice", "start_date", "end_date", "standard_order", "license_requirement",
@@ -54,28 +54,16 @@ COLUMNS = ("_id", "source", "entity_number", "type", "programs", "name", "title"
            "vessel_owner", "remarks", "source_list_url", "alt_names", "citizenships", "dates_of_birth",
            "nationalities", "places_of_birth", "source_information_url", "ids")
 REQUIRED = ("_id", "source", "name")
-_TYPES = {"individual": EntityType.PERSON, "entity": EntityType.ORGANIZATION, "vessel": EntityType.VESSEL,
-          "aircraft": EntityType.AIRCRAFT}
+_TYPES = ("individual", "entity", "vessel", "aircraft")
+_MULTI_VALUED = ("programs", "alt_names", "citizenships", "dates_of_birth", "nationalities", "places_of_birth")
 _LIST_CODE = re.compile(r"\(([^()]+)\)")
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_LINKED_TO = re.compile(r"\(Linked To: ([^()]+)\)")  # OFAC remarks
 _PROPERTIES = ("federal_register_notice", "end_date", "standard_order", "license_requirement", "license_policy",
-               "vessel_type", "gross_tonnage", "gross_registered_tonnage", "vessel_flag", "source_list_url",
-               "source_information_url", "entity_number")
-# Labels in ``ids`` that are facts about the party, not identifiers: label -> property name.
-_FACT_PROPERTIES = {
-    "aircraft model": "aircraft_model",
-    "aircraft manufacture date": "aircraft_manufacture_date",
-    "former vessel flag": "vessel_previous_flag",
-    "other vessel flag": "vessel_flag",
-    "other vessel type": "vessel_type",
-    "target type": "target_type",
-    "organization type:": "organization_type",
-    "issuer name": "issuer_name",
-}
-# Labels in ``ids`` that describe the sanction itself (secondary sanctions, directives, dates).
-_SANCTION_DETAIL = re.compile(r"information|determination|sanctions risk|prohibited|^(listing|effective) date"
-                              r"|divestment date", re.IGNORECASE)
+               "source_list_url", "source_information_url", "entity_number")
+# The vessel columns carry what OFAC's own files print under these labels.
+_VESSEL_LABELS = {"call_sign": "Vessel Call Sign", "vessel_type": "VESSEL TYPE", "gross_tonnage": "Vessel Tonnage",
+                  "gross_registered_tonnage": "Vessel Gross Registered Tonnage", "vessel_flag": "Vessel Flag",
+                  "vessel_owner": "Vessel Owner"}
 
 
 def list_code(source: str) -> str:
@@ -145,7 +133,8 @@ class CslJsonFormat(_CslFormat):
         try:
             data = json.loads(decode_text(path))
         except json.JSONDecodeError as exc:
-            raise ListFormatError(path, f"line {exc.lineno}, column {exc.colno}", f"not valid JSON: {exc.msg}") from exc
+            raise ListFormatError(path, f"line {exc.lineno}, column {exc.colno}", f"not valid JSON: {exc.msg}",
+                                  "a complete JSON document (is the file truncated?)") from exc
         results = data.get("results") if isinstance(data, dict) else None
         if not isinstance(results, list):
             raise ListFormatError(path, "top level", "no \"results\" list", '{"results": [...]} as the CSL API returns')
@@ -155,6 +144,9 @@ class CslJsonFormat(_CslFormat):
             record = {k: v for k, v in result.items() if v not in (None, "", [], {})}
             if "id" in record and "_id" not in record:
                 record["_id"] = record.pop("id")
+            for key in _MULTI_VALUED:  # the API gives lists, but a joined "a; b" string is seen too
+                if isinstance(record.get(key), str):
+                    record[key] = _split(record[key])
             yield f"results[{i}]", record, result
 
 
@@ -165,7 +157,7 @@ def _split(cell: str | None) -> list[str]:
 def _from_csv(row: dict[str, str]) -> dict[str, Any]:
     """A CSV row in the JSON shape: lists for the multi-valued cells, objects for ids and addresses."""
     record: dict[str, Any] = dict(row)
-    for key in ("programs", "alt_names", "citizenships", "dates_of_birth", "nationalities", "places_of_birth"):
+    for key in _MULTI_VALUED:
         if key in row:
             record[key] = _split(row[key])
     if "addresses" in row:
@@ -222,7 +214,7 @@ def _entity(path: Path, where: str, source: str, local_id: str, record: dict[str
     kind = (clean(record.get("type")) or "").lower()
     properties: dict[str, list[str]] = {}
     if kind in _TYPES:
-        etype = _TYPES[kind]
+        etype = entity_type(kind, name)  # OFAC's types, read as the OFAC formats read them
     elif not kind:
         etype = guess_entity_type(name)
         properties["type_guessed"] = ["from name"]
@@ -239,7 +231,7 @@ def _entity(path: Path, where: str, source: str, local_id: str, record: dict[str
         source=source,
         type=etype,
         names=names,
-        programs=unique(_as_list(record.get("programs"))),
+        programs=_as_list(record.get("programs")),
         titles=_as_list(record.get("title")),
         properties=properties,
         remarks=clean(record.get("remarks")),
@@ -248,16 +240,15 @@ def _entity(path: Path, where: str, source: str, local_id: str, record: dict[str
     _addresses(entity, record)
     _listing_date(path, where, entity, record)
     for item in _as_list(record.get("ids")):
-        _apply_id(entity, item)
-    if record.get("call_sign"):
-        entity.identifiers.append(Identifier(IdScheme.CALL_SIGN, str(record["call_sign"]), label="call_sign"))
-    if record.get("vessel_owner"):
-        entity.links.append(Link("owned_by", str(record["vessel_owner"])))
-    for target in _LINKED_TO.findall(entity.remarks or ""):
-        if Link("linked_to", target.strip()) not in entity.links:
-            entity.links.append(Link("linked_to", target.strip()))
-    entity.countries = unique([*entity.countries, *countries(_as_list(record.get("vessel_flag")))])
-    return entity
+        if isinstance(item, dict) and clean(item.get("type")):
+            apply_label(entity, str(item["type"]), clean(item.get("number")), country=clean(item.get("country")),
+                        issued=clean(item.get("issue_date")), expires=clean(item.get("expiration_date")),
+                        note=f"dated {item['date']}" if item.get("date") else None)
+    for column, label in _VESSEL_LABELS.items():
+        for value in _as_list(record.get(column)):
+            apply_label(entity, label, clean(value))
+    parse_remarks(entity, entity.remarks)  # "(Linked To: MAHAN AIR)" and the like
+    return finish(entity)
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -272,13 +263,11 @@ def _people(entity: Entity, record: dict[str, Any]) -> None:
         [*_as_list(record.get("nationalities")), *_as_list(record.get("citizenships"))], unresolved)
     add_property(entity.properties, "nationality_text", *unresolved)
     for text in _as_list(record.get("dates_of_birth")):
-        span = date_range_years(str(text))
-        found = span or [d for d in [loose_date(str(text))] if d]
+        found = parse_dates(str(text))  # "1961-02-03", "circa 1967", "1958 to 1960"
         entity.birth_dates += found
         if not found:
             add_property(entity.properties, "birth_date_text", text)
-    entity.birth_dates = unique(entity.birth_dates)
-    entity.birth_places = unique(str(p) for p in _as_list(record.get("places_of_birth")))
+    entity.birth_places = [str(p) for p in _as_list(record.get("places_of_birth"))]
 
 
 def _addresses(entity: Entity, record: dict[str, Any]) -> None:
@@ -293,8 +282,7 @@ def _addresses(entity: Entity, record: dict[str, Any]) -> None:
         entity.addresses.append(Address(full=full, street=parts[0], city=parts[1], region=parts[2],
                                         postal_code=parts[3], country=country_code(country_text),
                                         country_name=country_text))
-    entity.addresses = unique(entity.addresses)
-    entity.countries = unique(a.country for a in entity.addresses if a.country)
+    entity.countries = [a.country for a in entity.addresses if a.country]
 
 
 def _listing_date(path: Path, where: str, entity: Entity, record: dict[str, Any]) -> None:
@@ -306,45 +294,6 @@ def _listing_date(path: Path, where: str, entity: Entity, record: dict[str, Any]
         add_property(entity.properties, "start_date_text", start)
     else:
         entity.listed_on = day
-
-
-def _apply_id(entity: Entity, item: Any) -> None:
-    if not isinstance(item, dict):
-        return
-    label = clean(item.get("type")) or ""
-    number = clean(item.get("number"))
-    key = label.lower()
-    if key == "gender":
-        entity.gender = (number or "").lower() if (number or "").lower() in ("male", "female") else entity.gender
-    elif key == "organization established date":
-        found = loose_date(number)
-        entity.incorporation_dates = unique([*entity.incorporation_dates, found])
-    elif key in _FACT_PROPERTIES:
-        add_property(entity.properties, _FACT_PROPERTIES[key], number)
-    elif key == "aircraft operator":
-        if number and Link("operated_by", number) not in entity.links:
-            entity.links.append(Link("operated_by", number))
-    elif key in ("nationality of registration", "registration country"):
-        entity.countries = unique([*entity.countries, *countries([number])])
-        add_property(entity.properties, "registration_country", number)
-    elif _SANCTION_DETAIL.search(label):
-        add_property(entity.properties, "sanction_details", f"{label.rstrip(' :-')}: {number}")
-    elif number:
-        _add_identifier(entity, label, number, item)
-
-
-def _add_identifier(entity: Entity, label: str, number: str, item: dict[str, Any]) -> None:
-    scheme = id_scheme(label)
-    if label.lower() == "vessel registration identification":
-        imo = re.fullmatch(r"IMO\s*(\d{7})", number)
-        scheme, number = (IdScheme.IMO, imo.group(1)) if imo else (IdScheme.REGISTRATION, number)
-    dates = [f"issued {item['issue_date']}" if item.get("issue_date") else None,
-             f"expires {item['expiration_date']}" if item.get("expiration_date") else None,
-             f"dated {item['date']}" if item.get("date") else None]
-    identifier = Identifier(scheme, number, country=country_code(item.get("country")), label=label,
-                            note=join_parts(dates, "; "))
-    if identifier not in entity.identifiers:
-        entity.identifiers.append(identifier)
 
 
 FORMATS = [CslCsvFormat(), CslJsonFormat()]

@@ -11,9 +11,12 @@ beside a primary file of the standard name (names compare case-insensitively: th
 Service serves ``SDN.CSV``). The file names say which list it is; ``--source`` may say otherwise.
 
 The primary file's Remarks (continued in the comments file past 1,000 characters) carry most of
-the data; :mod:`clearance.sources.ofac_remarks` parses them and documents the choices made (entity
-types, weak aliases, date ranges). ``alt.csv`` types map ``aka`` -> alias, ``fka`` -> previous,
-``nka`` -> alias. Each entity's ``record`` holds its exact rows from every file of the set.
+the data; :mod:`clearance.sources.ofac_remarks` parses them and documents the choices made. In
+short: type ``-0-`` (an "entity") is ``company`` when rigour finds a legal form in the name, else
+``organization``; ``a.k.a. 'X'`` in Remarks is a weak alias (OFAC's low-quality names live only
+there); date ranges become every year they cover. ``alt.csv`` types map ``aka`` -> alias, ``fka``
+-> previous, ``nka`` -> alias; ``add.csv`` rows with no address, city or country are placeholders
+and add nothing. Each entity's ``record`` holds its exact rows from every file of the set.
 
 Text is read as UTF-8 (ASCII is what OFAC publishes) or, failing that, Windows-1252, the
 encoding of OFAC's older Windows-generated files; a file with NUL bytes (UTF-16, binary) or a
@@ -32,10 +35,10 @@ from clearance.model import Address, Entity, ListMeta, NameKind
 from clearance.model.countries import to_country_code
 from clearance.sources.base import ParsedList, csv_rows, decode_text, sha256_of
 from clearance.sources.ofac_remarks import (
-    add_primary_name,
     apply_label,
     entity_type,
     finish,
+    ids_by_primary_name,
     ofac_name,
     parse_remarks,
     resolve_links,
@@ -172,7 +175,7 @@ class OfacCsvFormat:
         aliases = _group(read_rows(files.aliases, ALIASES)) if files.aliases else {}
         addresses = _group(read_rows(files.addresses, ADDRESSES)) if files.addresses else {}
         comments = _group(read_rows(files.comments, COMMENTS)) if files.comments else {}
-        ids_by_name: dict[str, str | None] = {}
+        primary_names: dict[str, str] = {}
         seen: dict[int, int] = {}
         for line, row in primary:
             ent_num = int(row["ent_num"])
@@ -180,7 +183,8 @@ class OfacCsvFormat:
                 raise ListFormatError(files.primary, f"line {line}, column ent_num",
                                       f"entity {ent_num} already on line {seen[ent_num]}", "one row per entity")
             seen[ent_num] = line
-            add_primary_name(ids_by_name, row["SDN_Name"].strip(), f"{files.source}:{ent_num}")
+            primary_names[str(ent_num)] = row["SDN_Name"].strip()
+        ids_by_name = ids_by_primary_name(primary_names, files.source)
         orphans = {
             kind: sum(len(rows) for ent_num, rows in grouped.items() if ent_num not in seen)
             for kind, grouped in (("aliases", aliases), ("addresses", addresses), ("comments", comments))

@@ -47,7 +47,7 @@ class Target:
     field: Field
     scheme: IdScheme | None = None  # for IDENTIFIER and CODE
     key: str | None = None  # property key, link kind, or name quality
-    link: str | None = None  # PROPERTY values that also name a party: the link kind ("operator")
+    link: str | None = None  # PROPERTY values that also name a party: the link kind ("operated_by")
 
 
 def slug(label: str) -> str:
@@ -152,8 +152,8 @@ _FIELDS: dict[str, Target] = {
     "Aircraft Manufacture Date": Target(Field.PROPERTY_DATE, key="aircraft_manufacture_date"),
     "Purchase/Sales For Divestment Date (CMIC)": Target(Field.PROPERTY_DATE, key=slug("Purchase/Sales For "
                                                                                        "Divestment Date (CMIC)")),
-    "Aircraft Operator": Target(Field.PROPERTY, key="aircraft_operator", link="operator"),
-    "Vessel Owner": Target(Field.PROPERTY, key="vessel_owner", link="owner"),
+    "Aircraft Operator": Target(Field.PROPERTY, key="aircraft_operator", link="operated_by"),
+    "Vessel Owner": Target(Field.PROPERTY, key="vessel_owner", link="owned_by"),
     "Aircraft Model": Target(Field.PROPERTY, key="aircraft_model"),
     "VESSEL TYPE": Target(Field.PROPERTY, key="vessel_type"),
     "Vessel Tonnage": Target(Field.PROPERTY, key="vessel_tonnage"),

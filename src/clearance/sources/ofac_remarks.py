@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import TypeVar
 
@@ -347,9 +347,13 @@ def resolve_links(entity: Entity, ids_by_name: dict[str, str | None]) -> None:
     entity.links = resolved
 
 
-def add_primary_name(ids_by_name: dict[str, str | None], name: str, entity_id: str) -> None:
-    """Record ``name`` -> ``entity_id``; a name shared by several entities resolves to nothing."""
-    ids_by_name[name] = None if name in ids_by_name and ids_by_name[name] != entity_id else entity_id
+def ids_by_primary_name(names: Mapping[str, str], source: str) -> dict[str, str | None]:
+    """Primary name -> ``<source>:<local id>`` for ``names`` (local id -> primary name); a name
+    several entities share maps to None, so a link naming it stays unresolved."""
+    index: dict[str, str | None] = {}
+    for local_id, name in names.items():
+        index[name] = None if name in index else f"{source}:{local_id}"
+    return index
 
 
 _LIST_FIELDS = ("names", "identifiers", "birth_dates", "birth_places", "incorporation_dates", "nationalities",

@@ -31,10 +31,10 @@ from clearance.model import Entity, ListMeta, NameKind
 from clearance.sources.base import ParsedList, sha256_of
 from clearance.sources.cells import address, clean, join_parts
 from clearance.sources.ofac_remarks import (
-    add_primary_name,
     apply_label,
     entity_type,
     finish,
+    ids_by_primary_name,
     ofac_name,
     parse_dates,
     parse_remarks,
@@ -91,6 +91,14 @@ def sniff_root(path: Path, head: bytes, expected: str) -> float:
     return 0.95 if root == expected else 0.0
 
 
+def majority_source(path: Path, entries: int, non_sdn: int) -> str:
+    """``us-ofac-cons`` when most of a file's ``entries`` are on non-SDN lists, else ``us-ofac-sdn``;
+    a file without entries is told by its name."""
+    if entries:
+        return "us-ofac-cons" if non_sdn * 2 > entries else "us-ofac-sdn"
+    return "us-ofac-cons" if "cons" in path.name.lower() else "us-ofac-sdn"
+
+
 def where(element: Element, name: str, key: str | None) -> str:
     """``line 12, sdnEntry[uid=9639]``: the place of an element in error messages."""
     return f"line {element.sourceline}, {name}" + (f"[{key}]" if key else "")
@@ -105,9 +113,7 @@ class _Survey:
     non_sdn: int = 0
 
     def source(self, path: Path) -> str:
-        if self.entries:
-            return "us-ofac-cons" if self.non_sdn * 2 > self.entries else "us-ofac-sdn"
-        return "us-ofac-cons" if "cons" in path.name.lower() else "us-ofac-sdn"
+        return majority_source(path, self.entries, self.non_sdn)
 
 
 class OfacXmlFormat:
@@ -123,7 +129,7 @@ class OfacXmlFormat:
         tags = Tags(namespace)
         survey = _Survey()
         uids: dict[int, int] = {}
-        names: list[tuple[str, int]] = []
+        names: dict[str, str] = {}
         for element in iterparse(path, (tags("publshInformation"), tags(_ENTRY))):
             if local(element.tag) == "publshInformation":
                 survey.published = _publish_date(path, element, tags)
@@ -134,16 +140,14 @@ class OfacXmlFormat:
                                       f"uid {uid} already used on line {uids[uid]}", "one entry per uid")
             line = element.sourceline
             uids[uid] = line if isinstance(line, int) else 0
-            names.append((_primary_name(path, element, tags, uid), uid))
+            names[str(uid)] = _primary_name(path, element, tags, uid)
             survey.entries += 1
             programs = tags.texts(element, "programList/program")
             id_types = tags.texts(element, "idList/id/idType")
             if any(_NON_SDN_PROGRAM.match(p) for p in programs) or any(t.startswith(_SSI_MARKER) for t in id_types):
                 survey.non_sdn += 1
         chosen = source or survey.source(path)
-        ids_by_name: dict[str, str | None] = {}
-        for name, uid in names:
-            add_primary_name(ids_by_name, name, f"{chosen}:{uid}")
+        ids_by_name = ids_by_primary_name(names, chosen)
         meta = ListMeta(source=chosen, format=self.name, files=[str(path)], sha256=sha256_of(path),
                         published=survey.published, extra={"entries": survey.entries})
         return ParsedList(meta, self._entities(path, tags, chosen, ids_by_name))

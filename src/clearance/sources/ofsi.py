@@ -68,6 +68,14 @@ _UN_REF = re.compile(r"\b[A-Z]{2,3}[ie]\.\d{3}\b")
 # at least five characters, that is not a date.
 _DOC_NUMBER = re.compile(r"(?<![\w.])(?=[A-Za-z0-9./-]*\d)[A-Za-z0-9][A-Za-z0-9./-]{4,}")
 _DATE_LIKE = re.compile(r"^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}$")
+_CONTACT_SCHEMES = {
+    "business reg no": IdScheme.REGISTRATION,
+    "phone number": IdScheme.PHONE,
+    "tel": IdScheme.PHONE,
+    "fax": IdScheme.PHONE,
+    "email address": IdScheme.EMAIL,
+    "website": IdScheme.WEBSITE,
+}
 _DETAIL_PROPERTIES = {
     "type of ship": "vessel_type",
     "tonnage of ship": "vessel_tonnage",
@@ -389,9 +397,9 @@ def _labelled_facts(text: str, entity: Entity) -> None:
         elif key in ("current owners", "parent company"):
             entity.links += [Link("owned_by", item) for item in items if Link("owned_by", item) not in entity.links]
         elif key == "subsidiaries":
-            entity.links += [Link("owner", item) for item in items if Link("owner", item) not in entity.links]
-        elif key in ("business reg no", "phone number", "tel", "fax", "email address", "website"):
-            scheme = id_scheme("registration" if key == "business reg no" else key)
+            entity.links += [Link("owner_of", item) for item in items if Link("owner_of", item) not in entity.links]
+        elif key in _CONTACT_SCHEMES:
+            scheme = _CONTACT_SCHEMES[key]
             entity.identifiers += [i for i in (Identifier(scheme, item, label=label) for item in items)
                                    if i not in entity.identifiers]
 

@@ -41,7 +41,7 @@ from clearance.sources.cells import (
     make_name,
     unique,
 )
-from clearance.sources.xml import Element, element_record, iterparse, local, root_info, root_start
+from clearance.sources.xml import Element, element_record, has_root, iterparse, local, require_root
 
 ROOT = "CONSOLIDATED_LIST"
 _ALIAS_KINDS = {
@@ -83,17 +83,11 @@ class UnXmlFormat:
     description = "UN Security Council Consolidated List, XML (CONSOLIDATED_LIST)"
 
     def sniff(self, path: Path, head: bytes) -> float:
-        if not path.is_file():
-            return 0.0
-        root, _ns = root_info(head)
-        return 0.95 if root == ROOT else 0.0
+        return 0.95 if has_root(path, head, ROOT) else 0.0
 
     def parse(self, path: Path, source: str | None) -> ParsedList:
         source = source or self.sources[0]
-        root, namespace, attrs = root_start(path)
-        if root != ROOT or namespace is not None:
-            found = f"{{{namespace}}}{root}" if namespace else root
-            raise ListFormatError(path, "root element", f"root element is <{found}>", f"<{ROOT}> without a namespace")
+        attrs = require_root(path, ROOT)
         generated = attrs.get("dateGenerated")
         published = iso_datetime(generated, path, f"<{ROOT}>@dateGenerated") if generated else None
         meta = ListMeta(source=source, format=self.name, files=[str(path)], sha256=sha256_of(path),

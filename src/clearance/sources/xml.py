@@ -1,9 +1,10 @@
 """Safe XML reading for list files.
 
-Official lists never need a DTD, so any document that declares entities or a DOCTYPE with an
-internal subset is refused before parsing (this stops entity-expansion bombs and external
-entities at the door). The lxml parser itself is configured to resolve no entities, load no
-DTD and touch no network, as a second line of defence.
+Official lists never need a DTD, so a document whose prolog holds a DOCTYPE (the only place
+entities, external entities and external DTDs can be declared) is refused before parsing; this
+stops entity-expansion bombs and external entities at the door. Behind it, lxml is configured to
+resolve no entities, load no DTD and touch no network, and what the parser saw (``docinfo``) is
+checked again at the first element, whatever the document's encoding.
 """
 
 from __future__ import annotations
@@ -19,32 +20,92 @@ from clearance.errors import ListFormatError, UnsafeXMLError
 
 Element: TypeAlias = etree._Element  # what format modules annotate with, so none imports lxml
 
-_DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
-_ENTITY = re.compile(rb"<!ENTITY", re.IGNORECASE)
-_SYSTEM = re.compile(rb"\b(SYSTEM|PUBLIC)\b")
 _PROLOG_BYTES = 1 << 20
+# Byte patterns of "<" (or a BOM) that reveal a document's encoding family before any decoding:
+# a UTF-16 or UTF-32 document hides "<!DOCTYPE" from a byte search, so the prolog is decoded first.
+_ENCODINGS = (
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\xfe\xff", "utf-16-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\x00<", "utf-16-be"),
+    (b"<\x00", "utf-16-le"),
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+)
+_NAME_START = re.compile(r"<[^\s!?/<>]")
+_DECLARATION = re.compile(r"<!(DOCTYPE|ENTITY)\b", re.IGNORECASE)
 
 
 def check_prolog(path: Path) -> None:
-    """Refuse a document whose prolog declares entities, an internal DTD subset or an external
-    DTD. Only the part before the root element is read."""
+    """Refuse a document whose prolog holds a DOCTYPE: official lists never need one, and a DTD is
+    what carries entity declarations (expansion bombs), external entities and external DTDs.
+
+    Only the prolog (what comes before the root element) is looked at, decoded in the document's
+    encoding family, so a UTF-16 document cannot hide its DTD from the check."""
     with path.open("rb") as fh:
         head = fh.read(_PROLOG_BYTES)
-    doctype = _DOCTYPE.search(head)
-    if doctype is None:
-        if _ENTITY.search(head):
-            raise UnsafeXMLError(path, "prolog", "entity declaration outside a DOCTYPE", "no DTD")
-        return
-    line = head[: doctype.start()].count(b"\n") + 1
-    decl = head[doctype.start() :]
-    if _ENTITY.search(decl[:_PROLOG_BYTES]):
-        raise UnsafeXMLError(
-            path, f"line {line}", "DOCTYPE declares entities (refused: expansion bombs, external entities)",
-            "an XML document without a DTD",
-        )
-    if _SYSTEM.search(decl[: decl.find(b">") + 1] if b">" in decl else decl):
-        raise UnsafeXMLError(path, f"line {line}", "DOCTYPE references an external DTD", "no DTD")
-    raise UnsafeXMLError(path, f"line {line}", "DOCTYPE present", "an XML document without a DTD")
+    encoding = next((enc for bom, enc in _ENCODINGS if head.startswith(bom)), "utf-8")
+    text = head.decode(encoding, errors="replace")
+    pos = 0
+    while True:
+        while pos < len(text) and text[pos] in " \t\r\n\ufeff":
+            pos += 1
+        if text.startswith("<?", pos):
+            terminator = "?>"
+        elif text.startswith("<!--", pos):
+            terminator = "-->"
+        elif _DECLARATION.match(text, pos):
+            _refuse_doctype(path, text, pos)
+        else:
+            break
+        end = text.find(terminator, pos)
+        if end < 0:
+            break
+        pos = end + len(terminator)
+    if _NAME_START.match(text, pos) is None and len(head) == _PROLOG_BYTES:
+        raise UnsafeXMLError(path, "prolog", f"no root element in the first {_PROLOG_BYTES:,} bytes",
+                             "an XML document that starts with its root element")
+
+
+def _refuse_doctype(path: Path, text: str, pos: int) -> None:
+    line = text.count("\n", 0, pos) + 1
+    decl = text[pos:]
+    subset = decl.find("[")
+    close = decl.find(">")
+    head = decl[: close + 1] if close >= 0 and (subset < 0 or close < subset) else decl[: max(subset, 0)]
+    if "<!ENTITY" in decl.upper() or decl[2:8].upper() == "ENTITY":
+        problem = "DOCTYPE declares entities (expansion bombs, external entities)"
+    elif re.search(r"\b(SYSTEM|PUBLIC)\b", head):
+        problem = "DOCTYPE references an external DTD"
+    elif subset >= 0 and (close < 0 or subset < close):
+        problem = "DOCTYPE has an internal subset"
+    else:
+        problem = "DOCTYPE present"
+    raise UnsafeXMLError(path, f"line {line}", problem, "an XML document without a DTD")
+
+
+def _check_docinfo(path: Path, tree: etree._ElementTree) -> None:
+    """Second line of defence, independent of encodings: what the parser itself saw."""
+    info = tree.docinfo
+    if info.internalDTD is not None or info.externalDTD is not None or info.doctype:
+        raise UnsafeXMLError(path, "prolog", "DOCTYPE present (refused after parsing started)",
+                             "an XML document without a DTD")
+
+
+def syntax_error(path: Path, exc: etree.XMLSyntaxError) -> ListFormatError:
+    """lxml's complaint as a ListFormatError naming the line and column, and what was expected."""
+    line, column = exc.position if exc.position else (exc.lineno, 0)
+    problem = re.sub(r", line \d+, column \d+$", "", str(exc.msg or exc))
+    where = f"line {line}, column {column}" if column else f"line {line}"
+    if "encoding" in problem.lower() or "invalid char" in problem.lower():
+        expected = "text in the encoding the XML declaration names (UTF-8 when it names none)"
+    elif "end of data" in problem.lower() or "premature end" in problem.lower():
+        expected = "the document to go on to the closing tag of its root element (is the file truncated?)"
+    else:
+        expected = "well-formed XML"
+    return ListFormatError(path, where, f"XML is not well-formed: {problem}", expected)
 
 
 def _parser_kwargs() -> dict[str, Any]:
@@ -66,8 +127,12 @@ def iterparse(path: Path, tags: tuple[str, ...] | str | None = None) -> Iterator
     kwargs = _parser_kwargs()
     kwargs.pop("dtd_validation")
     context = etree.iterparse(str(path), events=("end",), tag=tags, **kwargs)
+    checked = False
     try:
         for _event, element in context:
+            if not checked:
+                _check_docinfo(path, element.getroottree())
+                checked = True
             yield element
             element.clear(keep_tail=False)
             parent = element.getparent()
@@ -75,7 +140,7 @@ def iterparse(path: Path, tags: tuple[str, ...] | str | None = None) -> Iterator
                 while element.getprevious() is not None:
                     del parent[0]
     except etree.XMLSyntaxError as exc:
-        raise ListFormatError(path, f"line {exc.lineno}", f"XML is not well-formed: {exc.msg}") from exc
+        raise syntax_error(path, exc) from exc
 
 
 def root_start(path: Path) -> tuple[str, str | None, dict[str, str]]:
@@ -87,11 +152,28 @@ def root_start(path: Path) -> tuple[str, str | None, dict[str, str]]:
     kwargs.pop("dtd_validation")
     try:
         for _event, element in etree.iterparse(str(path), events=("start",), **kwargs):
+            _check_docinfo(path, element.getroottree())
             qname = etree.QName(element)
             return qname.localname, qname.namespace, {local(k): v for k, v in element.attrib.items()}
     except etree.XMLSyntaxError as exc:
-        raise ListFormatError(path, f"line {exc.lineno}", f"XML is not well-formed: {exc.msg}") from exc
+        raise syntax_error(path, exc) from exc
     raise ListFormatError(path, None, "no root element", "an XML document")
+
+
+def require_root(path: Path, name: str, namespace: str | None = None) -> dict[str, str]:
+    """The root element's attributes, after checking that it is ``name`` in ``namespace``
+    (None: no namespace); anything else is a ListFormatError saying what was found."""
+    root, found_ns, attrs = root_start(path)
+    if root != name or found_ns != namespace:
+        found = f"{{{found_ns}}}{root}" if found_ns else root
+        wanted = f"<{{{namespace}}}{name}>" if namespace else f"<{name}> without a namespace"
+        raise ListFormatError(path, "root element", f"root element is <{found}>", wanted)
+    return attrs
+
+
+def has_root(path: Path, head: bytes, name: str) -> bool:
+    """For sniffing: ``path`` is a file whose first bytes open the root element ``name``."""
+    return path.is_file() and root_info(head)[0] == name
 
 
 def element_record(element: etree._Element) -> dict[str, Any]:
@@ -134,7 +216,8 @@ def parse_root(path: Path) -> etree._Element:
     try:
         tree = etree.parse(str(path), parser)
     except etree.XMLSyntaxError as exc:
-        raise ListFormatError(path, f"line {exc.lineno}", f"XML is not well-formed: {exc.msg}") from exc
+        raise syntax_error(path, exc) from exc
+    _check_docinfo(path, tree)
     return tree.getroot()
 
 

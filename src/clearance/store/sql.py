@@ -147,6 +147,7 @@ class Store:
                 previous = self._latest(meta.source, conn)
                 if previous is not None and previous.sha256 == meta.sha256:
                     return IngestResult(version=previous, created=False)
+                label = self._free_label(conn, meta.source, label)
                 inserted = conn.execute(
                     list_versions.insert().values(
                         source=meta.source,
@@ -207,6 +208,23 @@ class Store:
             conn.execute(version_entities.insert(), members)
             records.clear()
             members.clear()
+
+    @staticmethod
+    def _free_label(conn: Connection, source: str, label: str) -> str:
+        """``label``, or ``label-2``, ``label-3``... when a list returns to the content of an older
+        version (same date and hash): the older version keeps its label, the new one gets its own."""
+        taken = set(
+            conn.execute(
+                select(list_versions.c.label).where(
+                    list_versions.c.source == source, list_versions.c.label.startswith(label, autoescape=True)
+                )
+            ).scalars()
+        )
+        candidate, n = label, 1
+        while candidate in taken:
+            n += 1
+            candidate = f"{label}-{n}"
+        return candidate
 
     def _latest(self, source: str, conn: Connection | None = None) -> VersionInfo | None:
         query = select(list_versions).where(list_versions.c.source == source).order_by(list_versions.c.id.desc())
