@@ -27,7 +27,6 @@ from bench.common import WORK, Context, Section, person_query, read_csv, table, 
 from clearance import index_cache
 from clearance.engine import Engine
 from clearance.matching.index import ScreeningIndex
-from clearance.matching.names import Family, analyze
 from clearance.model.screening import ListRef, Query
 
 NAME = "speed"
@@ -114,7 +113,8 @@ def run(ctx: Context) -> Section:
     with Engine(db) as engine:
         versions = engine.lists()
         refs = tuple(ListRef(v.source, v.label) for v in versions)
-        _, rigour_seconds = timed(lambda: analyze(["Warm Up"], Family.PERSON))
+        rigour_seconds = _fresh_process_seconds("from clearance.matching.names import Family, analyze; "
+                                                "analyze(['Warm Up'], Family.PERSON)")
         index, build_seconds = timed(
             lambda: ScreeningIndex.build(engine.store.iter_entities(v.id for v in versions), refs))
         path = index_cache.index_path(engine.settings, index_cache.index_key(versions))
@@ -124,7 +124,7 @@ def run(ctx: Context) -> Section:
         size_mb = path.stat().st_size / 1e6
         startup_rows = [
             ("rigour's name data (first analysis in a process)", rigour_seconds),
-            (f"index build from the store ({engine.store.db})", build_seconds),
+            ("index build (reading every entity from the store included)", build_seconds),
             (f"index load from the cache file ({size_mb:.0f} MB)", load_seconds),
         ]
         table(section, ctx.console, "Start-up", ["step", "seconds"], startup_rows)
@@ -160,24 +160,37 @@ def run(ctx: Context) -> Section:
         single = len(latencies) / sum(latencies)
 
         peer_queries = measured[: PEER_QUERIES if not ctx.quick else 200]
-        groups = retrieved_groups(engine, peer_queries, engine.threshold)
         ours = _time_queries(engine, peer_queries)
-        answer = ctx.peer(groups, ("logic-v2",))
-        peer_seconds = answer["results"]["logic-v2"]["seconds"]
-        pairs = sum(len(g["candidates"]) for g in groups)
-        ratio = (len(peer_queries) / ours) / (len(peer_queries) / peer_seconds) if peer_seconds else float("inf")
-        latency_rows = [
-            ("clearance Engine.screen", len(measured), f"{p50:.2f}", f"{p99:.2f}",
-             f"{statistics.mean(latencies) * 1000:.2f}", f"{single:,.0f}"),
-            (f"logic-v2 on the same {len(peer_queries):,} queries × their {pairs:,} candidates", len(peer_queries),
-             "", "", f"{peer_seconds / len(peer_queries) * 1000:.2f}", f"{len(peer_queries) / peer_seconds:,.1f}"),
-        ]
-        table(section, ctx.console, "One query at a time, one core (in process, after warm-up)",
-              ["what", "queries", "p50 ms", "p99 ms", "mean ms", "queries/s"], latency_rows,
-              note=f"Targets: p50 < {TARGET_P50_MS} ms; ≥ {TARGET_RATIO}× logic-v2. clearance (retrieval included) "
-                   f"is {ratio:,.0f}× logic-v2 (candidates given) on these {len(peer_queries):,} queries.")
+        known = {e.id: e for e in engine.entities()}
+        latency_rows: list[tuple[str, ...]] = [
+            ("clearance Engine.screen (retrieval, pruning, alignment, explanation)", f"{len(measured):,}",
+             f"{p50:.2f}", f"{p99:.2f}", f"{statistics.mean(latencies) * 1000:.2f}", f"{single:,.0f}", "")]
+        ratios: dict[str, float] = {}
+        for label, floor in (("its candidate pool (≤ 25 entities sharing a name word)", 0.0),
+                             ("only the candidates clearance aligned", None)):
+            groups = retrieved_groups(engine, peer_queries, engine.threshold, floor, known)
+            seconds = ctx.peer(groups, ("logic-v2",))["results"]["logic-v2"]["seconds"]
+            pairs = sum(len(g["candidates"]) for g in groups)
+            ratios[label] = seconds / ours
+            latency_rows.append((f"logic-v2 on each query × {label}: {pairs:,} pairs", f"{len(peer_queries):,}", "",
+                                 "", f"{seconds / len(peer_queries) * 1000:.2f}",
+                                 f"{len(peer_queries) / seconds:,.1f}", f"{seconds / ours:,.1f}×"))
+        ratio = next(iter(ratios.values()))
+        table(section, ctx.console, f"One query at a time, one core (in process, after warm-up; the peer on the first "
+                                    f"{len(peer_queries):,} of the same queries)",
+              ["what", "queries", "p50 ms", "p99 ms", "mean ms", "queries/s", "clearance faster by"], latency_rows,
+              note=f"Targets: p50 < {TARGET_P50_MS} ms; ≥ {TARGET_RATIO}× logic-v2. clearance took {ours:.2f} s for "
+                   f"those {len(peer_queries):,} queries (retrieval included).")
         section.figures.update({"p50_ms": p50, "p99_ms": p99, "ratio": ratio})
     return section
+
+
+def _fresh_process_seconds(code: str) -> float:
+    """Seconds ``code`` takes in a new Python process (imports excluded)."""
+    script = f"import time\nimport clearance.matching.names\nstarted = time.perf_counter()\n{code}\n" \
+             "print(time.perf_counter() - started)"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    return float(done.stdout.strip())
 
 
 def _time_queries(engine: Engine, queries: list[Query]) -> float:

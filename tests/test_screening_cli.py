@@ -139,3 +139,19 @@ def test_screen_file_refuses_unknown_output_format(db: str, tmp_path: Path, caps
     source = _write(tmp_path / "in.csv", [["name"], ["Mahan Air"]])
     code, _, err = run(capsys, "screen-file", str(source), "--out", str(tmp_path / "out.xlsx"), "--db", db)
     assert code == 2 and "expected .jsonl or .csv" in " ".join(err.split())
+
+
+def test_json_output_matches_docs(db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from test_cli_json import check_against_docs  # the documentation checker of the other commands
+
+    samples = []
+    for args in (("Лукашенко Александр", "--birth-date", "1954"), ("x", "--id", "tail_number:EW-001PA"),
+                 ("Nobody Here",)):
+        code, out, _ = run(capsys, "screen", *args, "--json", "--db", db)
+        assert code == 0
+        samples.append(json.loads(out))
+    source = _write(tmp_path / "in.csv", [["id", "name"], ["a", "Mahan Air"]])
+    out_file = tmp_path / "out.jsonl"
+    assert run(capsys, "screen-file", str(source), "--out", str(out_file), "--db", db)[0] == 0
+    samples += [json.loads(line) for line in out_file.read_text(encoding="utf-8").splitlines()]
+    check_against_docs("screen", samples)
