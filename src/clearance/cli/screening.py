@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from rich.markup import escape
+from rich.table import Table
 
 from clearance.batch import default_workers
 from clearance.cli.options import json_option, with_engine
-from clearance.cli.output import emit_json, err_console, out_console, progress_bar, table
+from clearance.cli.output import emit_json, err_console, out_console, progress_bar
 from clearance.engine import Engine
 from clearance.model import EntityType
 from clearance.model.screening import ScreenResult
@@ -49,21 +51,29 @@ def screen(engine: Engine, name: str, entity_type: str | None, birth_date: str |
 
 
 def _print_result(result: ScreenResult) -> None:
+    """A table of hits (score, match, entity, names, programs), then each hit's explanation."""
     lists = ", ".join(f"{ref.source} {ref.version}" for ref in result.lists) or "no lists loaded"
-    console = err_console()
-    console.print(f"threshold {result.threshold:.2f}; lists: {lists}", highlight=False)
+    err_console().print(f"threshold {result.threshold:.2f}; lists: {lists}", highlight=False)
     if not result.results:
-        console.print("no hits")
+        out_console().print("no hits")
         return
-    rows = []
-    for hit in result.results:
-        why = "\n".join(f"{f.feature} {f.score:.2f} (×{f.weight:+.2f}): {f.detail}" for f in hit.explanation)
-        rows.append((f"{hit.score:.2f}", "MATCH" if hit.match else "", hit.entity_id, hit.matched_name,
-                     hit.name if hit.name != hit.matched_name else "", ", ".join(hit.programs), why))
-    table(f"Hits for {result.query.name!r}", ["score", "match", "entity", "matched name", "listed as", "programs",
-                                              "why"], rows)
+    hits = Table(title=f"Hits for {result.query.name!r}", header_style="bold")
+    for column, wrap in (("#", False), ("score", False), ("match", False), ("entity", False), ("matched name", True),
+                         ("listed as", True), ("programs", True)):
+        hits.add_column(column, no_wrap=not wrap, overflow="fold")
+    for rank, hit in enumerate(result.results, start=1):
+        listed = hit.name if hit.name != hit.matched_name else ""
+        hits.add_row(str(rank), f"{hit.score:.2f}", "MATCH" if hit.match else "", escape(hit.entity_id),
+                     escape(hit.matched_name), escape(listed), escape(", ".join(hit.programs)))
+    console = out_console()
+    console.print(hits)
+    for rank, hit in enumerate(result.results, start=1):
+        console.print(f"[bold]#{rank} {escape(hit.entity_id)}[/]")
+        for feature in hit.explanation:
+            console.print(f"  {feature.feature} {feature.score:.2f} × {feature.weight:+.2f}: {escape(feature.detail)}",
+                          highlight=False)
     matches = len(result.matches)
-    out_console().print(f"{matches} match{'es' if matches != 1 else ''} at threshold {result.threshold:.2f}")
+    console.print(f"{matches} match{'es' if matches != 1 else ''} at threshold {result.threshold:.2f}")
 
 
 @click.command(name="screen-file")

@@ -46,11 +46,12 @@ class AlignParams:
     contradiction: float = 1.6  # cost of a distinctive word on each side with no partner
     extra_number: float = 1.0  # cost of a number only one side has
     symbol_score: float = 0.9  # same name in rigour's data, different spelling
-    initial_score: float = 0.8  # "J" for "John"
+    initial_score: float = 0.8  # "J" in the query for "John" listed
+    listed_initial_score: float = 0.6  # "L." listed for "Lindgren" in the query
     abbreviation_score: float = 0.7  # "Air" for "Airlines" (organisations)
     short_symbol_score: float = 0.7  # the same, for words of three letters or fewer
-    skeleton_score: float = 0.85  # consonant skeletons (4 or more consonants) equal across an abjad
-    short_skeleton_score: float = 0.7  # the same with 3 consonants
+    skeleton_score: float = 0.85  # consonant skeletons (3 or more consonants) equal across an abjad
+    short_skeleton_score: float = 0.7  # the same with 2 consonants
     fuzzy_floor: float = 0.6  # a fuzzy pair scoring below this is no pair
 
 
@@ -129,7 +130,9 @@ def token_similarity(q: Token, c: Token, family: Family, params: AlignParams) ->
     if fuzzy > best and fuzzy >= params.fuzzy_floor:
         best, how = fuzzy, "fuzzy"
     if best < params.initial_score and family is not Family.ORGANIZATION and _is_initial_of(q.text, c.text):
-        return params.initial_score, "initial"
+        # A query initial for a listed name ("J Smith") is how people search; a listed initial
+        # for a whole query word may stand for another name ("John L. Broussard").
+        return (params.initial_score if len(q.text) == 1 else params.listed_initial_score), "initial"
     if q.abjad != c.abjad and best < params.skeleton_score:
         skeleton = _skeleton_score(q.skeleton, c.skeleton, params)
         if skeleton > best:
@@ -155,14 +158,12 @@ def _one_syllable(token: Token) -> bool:
 
 
 def _skeleton_score(a: str, b: str, params: AlignParams) -> float:
-    """Consonant skeletons compared across an abjad; the fewer consonants, the weaker."""
+    """Consonant keys compared across an abjad: equal or not (the key is loose already, and the
+    index finds equal keys only); the fewer consonants, the weaker."""
     length = min(len(a), len(b))
-    if length < 3:
+    if length < 2 or a != b:
         return 0.0
-    similarity = 1.0 if a == b else _fuzzy(a, b)
-    if similarity < 0.75:
-        return 0.0
-    return similarity * (params.skeleton_score if length >= 4 else params.short_skeleton_score)
+    return params.skeleton_score if length >= 3 else params.short_skeleton_score
 
 
 def _is_initial_of(a: str, b: str) -> bool:
@@ -340,7 +341,7 @@ def _nasab_reversal(q: NameForm, c: NameForm, pairs_of: dict[int, int]) -> tuple
         if not q.tokens[i].symbols & NASAB_SYMBOLS:
             continue
         before, after = pairs_of.get(i - 1), pairs_of.get(i + 1)
-        if before is None or after is None or not 0 < after < len(c.tokens) - 1:
+        if before is None or after is None or after + 2 >= len(c.tokens):
             continue
         if after + 2 == before and c.tokens[after + 1].symbols & NASAB_SYMBOLS:
             qtext = " ".join(t.text for t in q.tokens[i - 1 : i + 2])

@@ -121,19 +121,15 @@ def name_feature(cmp: Comparison) -> FeatureScore | None:
     al = cmp.alignment
     if al is None or al.score <= 0.0:
         return None
-    detail = al.describe()
-    readings = [_reading(al.query), _reading(al.candidate)]
-    notes = [r for r in readings if r]
-    if notes:
-        detail = f"{'; '.join(notes)} | {detail}"
+    detail = f"{_reading(al.query)}; {_reading(al.candidate)} | {al.describe()}"
     return FeatureScore("name", al.score, NAME_WEIGHT, detail, al.query.original, al.candidate.original)
 
 
-def _reading(form: NameForm) -> str | None:
-    """'Лукашенко' read as 'lukashenko': the transliteration, when the name was not ASCII."""
-    if form.original.isascii():
-        return None
-    return f"{form.original!r} read as {form.text!r}"
+def _reading(form: NameForm) -> str:
+    """How a name was compared: "'Лукашенко' read as 'lukashenko'" (transliterated), or
+    "'LUKASHENKO, Aleksandr' as 'lukashenko aleksandr'" (case, punctuation, legal forms)."""
+    verb = "as" if form.original.isascii() else "read as"
+    return f"{form.original!r} {verb} {form.text!r}"
 
 
 def identifier_feature(cmp: Comparison) -> FeatureScore | None:

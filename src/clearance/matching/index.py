@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator
 from itertools import combinations
-from typing import Any
+from typing import Any, NamedTuple
 
 from clearance.matching.align import DEFAULT_PARAMS, LONG_WORD, symbol_score
 from clearance.matching.features import Candidate, IdentifierKey, PreparedQuery
@@ -47,6 +47,7 @@ _FUZZY_MIN_LENGTH = 3  # shorter words are matched exactly or by symbol
 _ENTITY_NAME_KINDS = (NameKind.PRIMARY, NameKind.ALIAS, NameKind.NON_LATIN, NameKind.PREVIOUS,
                       NameKind.WEAK_ALIAS)
 _FORM_CACHE = 200_000  # analysed names kept per process
+_WORD_CACHE = 50_000  # looked-up query words kept per process
 
 
 def entity_names(entity: Entity) -> list[str]:
@@ -71,40 +72,58 @@ def _strong_positions(form: NameForm, lookup: list[int]) -> list[int]:
     return strong or lookup
 
 
-def least_contradiction(token: Token) -> tuple[float, float]:
-    """(least contradiction share, extra cost) of a query word that retrieved nothing in a name.
+class LeftOver(NamedTuple):
+    """What a query word that retrieved nothing in a name can still do in the alignment."""
 
-    A word shorter than ``LONG_WORD`` that is not retrieved is at least two edits from every word
-    of the name (the index finds all one-edit neighbours), so its contradiction share is at least
-    ``2 * 2 / (len + 2)``; a Han or Hangul syllable always contradicts fully and costs as much
-    when left over. Words the index cannot vouch for (long, abjad, initials) are assumed to agree.
-    """
+    pair: float  # the best pair score it could still get with a word of the name (0: none)
+    share: float  # else its least contradiction share against a word of the name
+    extra: float  # else its cost as a query word with no partner
+
+
+def left_over(token: Token) -> LeftOver:
+    """A word shorter than ``LONG_WORD`` that is not retrieved is at least two edits from every
+    word of the name (the index finds all one-edit neighbours): it pairs with none, and its
+    contradiction share is at least ``2 * 2 / (len + 2)``. A longer word may still pair two
+    edits away (score ``1 - 2 / len``); a Han or Hangul syllable always contradicts fully and
+    costs as much when left over. Initials and other weak words are assumed to agree."""
     params = DEFAULT_PARAMS
     if token.syllabic:
-        return 1.0, params.contradiction * token.weight
+        return LeftOver(0.0, 1.0, params.contradiction * token.weight)
     extra = params.extra_query * EXTRA_WEIGHTS[token.kind]
-    if token.abjad or token.kind is not TokenKind.NAME or len(token.text) >= LONG_WORD:
-        return 0.0, extra
-    return min(1.0, 4.0 / (len(token.text) + 2)), extra
+    if token.kind is not TokenKind.NAME:
+        return LeftOver(0.0, 0.0, extra)
+    if len(token.text) >= LONG_WORD:
+        return LeftOver(1.0 - 2.0 / len(token.text), 0.0, extra)
+    return LeftOver(0.0, min(1.0, 4.0 / (len(token.text) + 2)), extra)
 
 
-def bound(values: list[float], left: list[tuple[float, float]], size: int) -> float:
+def _favourable(item: LeftOver) -> tuple[float, float]:
+    """Left-over words that can still pair first, then those that contradict least."""
+    return (-item.pair, item.share)
+
+
+def bound(values: list[float], left: list[LeftOver], size: int) -> float:
     """The best name score a listed name of ``size`` distinctive words can reach when the query's
-    distinctive words that hit it pair with scores ``values`` and the others, with the least
-    contradiction shares and extra costs ``left``, are left over: contradicted by the name's own
-    left-over words while it has some (the weakest contradictions first), else extra."""
+    distinctive words that hit it pair with scores ``values`` and the others (``left``) are left
+    over: each takes one of the name's remaining words, pairing with it at its best or
+    contradicting it at its least, while the name has some; else it is an extra word. The
+    name's words left after that cost what a listed extra word costs."""
     if not values:
         return 0.0
-    contradiction = DEFAULT_PARAMS.contradiction
+    params = DEFAULT_PARAMS
     spare = max(0, size - len(values))
-    cost = 0.0
-    for share, extra in sorted(left):
+    numerator, denominator = sum(values), float(len(values))
+    for item in sorted(left, key=_favourable) if len(left) > 1 else left:
         if spare > 0:
-            cost += contradiction * share
             spare -= 1
+            if item.pair > 0.0:
+                numerator += item.pair
+                denominator += 1.0
+            else:
+                denominator += params.contradiction * item.share
         else:
-            cost += extra
-    return sum(values) / (len(values) + cost)
+            denominator += item.extra
+    return numerator / (denominator + params.extra_candidate * spare)
 
 
 class ScreeningIndex:
@@ -122,14 +141,17 @@ class ScreeningIndex:
         self.identifiers: dict[str, tuple[int, ...]] = {}  # identifier key -> candidate positions
         self.name_count = {family: 0 for family in Family}
         self._forms: dict[int, list[NameForm]] = {}
+        self._word_cache: dict[tuple[Any, ...], tuple[list[tuple[float, frozenset[int]]], int]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
-        state["_forms"] = {}  # analysed names are rebuilt on demand, not stored
+        state["_forms"] = {}  # analysed names and looked-up words are rebuilt on demand, not stored
+        state["_word_cache"] = {}
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
+        self._forms, self._word_cache = {}, {}
 
     # -- building ---------------------------------------------------------------------------
     @classmethod
@@ -201,90 +223,103 @@ class ScreeningIndex:
         for form in query.forms(family):
             lookup = _lookup_positions(form)
             strong = _strong_positions(form, lookup)
-            tiers: dict[int, list[tuple[float, set[int]]]] = {}
-            union: dict[int, set[int]] = {}
+            tiers: dict[int, list[tuple[float, frozenset[int]]]] = {}
+            union: dict[int, frozenset[int]] = {}
             rarity: dict[int, float] = {}
             for position in lookup:
                 found, everything, frequency = self._token_hits(prefix, form, position)
                 if everything:
                     tiers[position], union[position] = found, everything
                     rarity[position] = math.log(total_names / max(1, frequency))
-            left_over = {i: least_contradiction(form.tokens[i]) for i in strong}
-            hit_sets = [union.get(i, set()) for i in strong]
-            for name_id in self._worth_aligning(hit_sets, sorted(left_over.values()), floor):
+            leftovers = [left_over(form.tokens[i]) for i in strong]
+            strong_tiers = [tiers.get(i, []) for i in strong]
+            hit_sets = [union.get(i, frozenset()) for i in strong]
+            sizes = self.size
+            for name_id in self._worth_aligning(hit_sets, leftovers, floor):
                 values: list[float] = []
-                left: list[tuple[float, float]] = []
-                for i in strong:
-                    value = next((v for v, names in tiers.get(i, ()) if name_id in names), 0.0)
-                    if value > 0.0:
-                        values.append(value)
+                left: list[LeftOver] = []
+                for k, found_tiers in enumerate(strong_tiers):
+                    for value, names in found_tiers:
+                        if name_id in names:
+                            values.append(value)
+                            break
                     else:
-                        left.append(left_over[i])
-                value = bound(values, left, self.size[name_id])
+                        left.append(leftovers[k])
+                size = sizes[name_id]
+                # Every word paired and nothing left over on either side: the mean pair score.
+                full = not left and size <= len(values)
+                value = sum(values) / len(values) if full else bound(values, left, size)
                 if value < floor:
                     continue
-                found_rarity = sum(r for i, r in rarity.items() if name_id in union[i])
+                found_rarity = 0.0
+                for i, names in union.items():
+                    if name_id in names:
+                        found_rarity += rarity[i]
                 if (value, found_rarity) > best.get(name_id, (0.0, 0.0)):
                     best[name_id] = (value, found_rarity)
         return best
 
     def _token_hits(self, prefix: str, form: NameForm, position: int
-                    ) -> tuple[list[tuple[float, set[int]]], set[int], int]:
+                    ) -> tuple[list[tuple[float, frozenset[int]]], frozenset[int], int]:
         """Names one query word hits, in tiers of the best pair score each can give: the same word
-        (or joined words) 1, a shared name symbol, the same consonant skeleton, a one-edit
-        neighbour; all of them; and the largest posting's length (for the word's rarity)."""
+        (or joined with a neighbouring word) 1, a shared name symbol, the same consonant key, a
+        one-edit neighbour; all of them; and the largest posting's length (its rarity)."""
         token = form.tokens[position]
-        postings = self.postings
-        frequency = 0
-        tiers: list[tuple[float, set[int]]] = []
-        for value, keys in self._tiered_keys(prefix, form, position):
-            names: set[int] = set()
-            for key in keys:
-                posting = postings.get(key)
-                if posting:
-                    names.update(posting)
-                    frequency = max(frequency, len(posting))
-            if names:
-                tiers.append((value, names))
-        if len(token.text) >= _FUZZY_MIN_LENGTH and token.kind is not TokenKind.NUMBER:
-            near: set[int] = set()
-            for word in self._neighbours_of(token.text):
-                posting = postings.get(prefix + "t" + word)
-                if posting:
-                    near.update(posting)
-            if near:
-                tiers.append((1.0 - 1.0 / len(token.text), near))
-        tiers.sort(key=lambda tier: -tier[0])
-        everything: set[int] = set().union(*(names for _, names in tiers)) if tiers else set()
-        return tiers, everything, frequency
-
-    def _tiered_keys(self, prefix: str, form: NameForm, position: int) -> list[tuple[float, list[str]]]:
-        """The keys of one query word, grouped by the pair score a hit through them can give."""
-        token = form.tokens[position]
-        same = [prefix + "t" + token.text]
-        if position + 1 < len(form.tokens):
-            same.append(prefix + "t" + token.text + form.tokens[position + 1].text)
-        if position > 0:
-            same.append(prefix + "t" + form.tokens[position - 1].text + token.text)
-        same += [prefix + "s" + s for s in token.symbols if s.startswith("NUM:")]
-        symbols = {s for s in token.symbols if s.startswith("NAME:")}
+        symbols = {s for s in token.symbols if s.startswith(_INDEXED_SYMBOLS)}
         for group in form.groups:
             if group.start <= position < group.end:
                 symbols.update(s for s in group.symbols if s.startswith("NAME:"))
-        tiers = [(1.0, same)]
-        if symbols:
-            tiers.append((symbol_score(token, DEFAULT_PARAMS), [prefix + "s" + s for s in symbols]))
-        if token.abjad and len(token.skeleton) >= 3:
-            tiers.append((DEFAULT_PARAMS.skeleton_score if len(token.skeleton) >= 4 else
-                          DEFAULT_PARAMS.short_skeleton_score, [prefix + "k" + token.skeleton]))
-        return tiers
+        tiers, frequency = self._word_tiers(prefix, token, frozenset(symbols))
+        joined: set[int] = set()
+        if position + 1 < len(form.tokens):
+            joined.update(self.postings.get(prefix + "t" + token.text + form.tokens[position + 1].text, ()))
+        if position > 0:
+            joined.update(self.postings.get(prefix + "t" + form.tokens[position - 1].text + token.text, ()))
+        if joined:
+            same = next((names for value, names in tiers if value == 1.0), frozenset())
+            tiers = [(1.0, same | joined)] + [tier for tier in tiers if tier[0] != 1.0]
+        everything = frozenset().union(*(names for _, names in tiers)) if tiers else frozenset()
+        return tiers, everything, frequency
 
-    def _worth_aligning(self, sets: list[set[int]], weakest: list[tuple[float, float]], floor: float) -> set[int]:
+    def _word_tiers(self, prefix: str, token: Token, symbols: frozenset[str]
+                    ) -> tuple[list[tuple[float, frozenset[int]]], int]:
+        """The hits of one word out of context (cached: names repeat across queries)."""
+        cache_key = (prefix, token.text, symbols, token.skeleton if token.abjad else "", token.kind)
+        cached = self._word_cache.get(cache_key)
+        if cached is not None:
+            return cached
+        postings = self.postings
+        keyed: list[tuple[float, list[str]]] = [(1.0, [prefix + "t" + token.text] +
+                                                [prefix + "s" + s for s in symbols if s.startswith("NUM:")])]
+        names_symbols = [prefix + "s" + s for s in symbols if s.startswith("NAME:")]
+        if names_symbols:
+            keyed.append((symbol_score(token, DEFAULT_PARAMS), names_symbols))
+        if token.abjad and len(token.skeleton) >= 2:
+            keyed.append((DEFAULT_PARAMS.skeleton_score if len(token.skeleton) >= 3 else
+                          DEFAULT_PARAMS.short_skeleton_score, [prefix + "k" + token.skeleton]))
+        if len(token.text) >= _FUZZY_MIN_LENGTH and token.kind is not TokenKind.NUMBER:
+            keyed.append((1.0 - 1.0 / len(token.text), [prefix + "t" + w for w in self._neighbours_of(token.text)]))
+        frequency = 0
+        found: dict[float, set[int]] = {}
+        for value, keys in keyed:
+            for key in keys:
+                posting = postings.get(key)
+                if posting:
+                    found.setdefault(value, set()).update(posting)
+                    frequency = max(frequency, len(posting))
+        tiers = [(value, frozenset(found[value])) for value in sorted(found, reverse=True)]
+        if len(self._word_cache) >= _WORD_CACHE:
+            self._word_cache.clear()
+        self._word_cache[cache_key] = (tiers, frequency)
+        return tiers, frequency
+
+    def _worth_aligning(self, sets: list[frozenset[int]], leftovers: list[LeftOver], floor: float) -> set[int]:
         """Names hit by enough of the query's distinctive words to possibly reach ``floor``."""
         words = len(sets)
         present = [found for found in sets if found]
         if not present:
             return set()
+        weakest = sorted(leftovers, key=_favourable)
 
         def reachable(hits: int, spare: int) -> bool:
             return bound([1.0] * hits, weakest[: words - hits], hits + spare) >= floor
@@ -304,7 +339,7 @@ class ScreeningIndex:
         else:
             found = set()
         for group in combinations(sorted(present, key=len), needed):
-            found |= set.intersection(*group)
+            found |= frozenset.intersection(*group)
         return found
 
     def _neighbours_of(self, word: str) -> set[str]:
@@ -352,7 +387,7 @@ def _name_keys(form: NameForm, prefix: str) -> Iterator[str]:
         for symbol in token.symbols:
             if symbol.startswith(_INDEXED_SYMBOLS):
                 yield prefix + "s" + symbol
-        if len(token.skeleton) >= 3:
+        if len(token.skeleton) >= 2:
             yield prefix + "k" + token.skeleton
     for left, right in zip(form.tokens, form.tokens[1:], strict=False):
         yield prefix + "t" + left.text + right.text

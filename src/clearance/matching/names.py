@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import sys
 from enum import IntEnum
+from functools import lru_cache
 from typing import NamedTuple
 
 from rigour.names import Name as RigourName
-from rigour.names import NamePartTag, NameTypeTag, analyze_names
+from rigour.names import NamePartTag, NameTypeTag, Symbol, analyze_names
 
 from clearance.matching.text import (
     ABJAD_SCRIPTS,
@@ -52,6 +53,7 @@ FAMILY_OF_TYPE = {
     EntityType.AIRCRAFT: Family.OBJECT,
 }
 _LATIN = frozenset({"Latin"})
+_ARABIC_ARTICLE = "ال"
 _TAG_OF_FAMILY = {
     Family.PERSON: NameTypeTag.PER,
     Family.ORGANIZATION: NameTypeTag.ORG,
@@ -157,12 +159,12 @@ def _runs(tokens: list[Token]) -> tuple[Run, ...]:
 def _kind(part_tag: NamePartTag, text: str, categories: set[str], family: Family, syllabic: bool) -> TokenKind:
     if syllabic:
         return TokenKind.NAME  # a Han or Hangul syllable is a name part however short its Latin form
-    if "NUM" in categories or part_tag == NamePartTag.NUM or any(ch.isdigit() for ch in text):
+    if len(text) == 1 and text.isalpha() and family in (Family.PERSON, Family.ANY):
+        return TokenKind.INITIAL  # "V." in a person's name is an initial, not the Roman five
+    if "NUM" in categories or part_tag == NamePartTag.NUM or not text.isalpha():
         return TokenKind.NUMBER  # numbers, ordinals, and codes such as tail numbers: never fuzzy
     if part_tag == NamePartTag.LEGAL or "ORGCLS" in categories:
         return TokenKind.LEGAL
-    if len(text) == 1 and family in (Family.PERSON, Family.ANY):
-        return TokenKind.INITIAL
     if part_tag == NamePartTag.STOP:
         return TokenKind.STOP
     if "SYMBOL" in categories:  # rigour's generic words: Company, Trading, Group; Abdul, bin
@@ -177,6 +179,13 @@ def _kind(part_tag: NamePartTag, text: str, categories: set[str], family: Family
     return TokenKind.NAME
 
 
+@lru_cache(maxsize=262144)
+def _symbol_key(symbol: Symbol) -> tuple[str, str]:
+    """("CATEGORY:id", "CATEGORY") of a rigour symbol, interned (the same keys recur in every name)."""
+    category = symbol.category.value
+    return sys.intern(f"{category}:{symbol.id}"), sys.intern(category)
+
+
 def _form(name: RigourName, original: str, family: Family) -> NameForm | None:
     parts = name.parts
     single: dict[int, set[str]] = {}
@@ -184,10 +193,10 @@ def _form(name: RigourName, original: str, family: Family) -> NameForm | None:
     multi: dict[tuple[int, int], set[str]] = {}
     for span in name.spans:
         indexes = [p.index for p in span.parts]
-        key = f"{span.symbol.category.value}:{span.symbol.id}"
+        key, category = _symbol_key(span.symbol)
         if len(indexes) == 1:
             single.setdefault(indexes[0], set()).add(key)
-            categories.setdefault(indexes[0], set()).add(span.symbol.category.value)
+            categories.setdefault(indexes[0], set()).add(category)
         elif len(indexes) <= 3 and max(indexes) - min(indexes) == len(indexes) - 1:
             multi.setdefault((min(indexes), max(indexes) + 1), set()).add(key)
     tokens: list[Token] = []
@@ -207,8 +216,8 @@ def _form(name: RigourName, original: str, family: Family) -> NameForm | None:
                 original=part.form,
                 kind=kind,
                 weight=KIND_WEIGHTS[kind],
-                symbols=frozenset(sys.intern(x) for x in single.get(part.index, ())),
-                skeleton=consonant_skeleton(text),
+                symbols=frozenset(single.get(part.index, ())),
+                skeleton=consonant_skeleton(text, part.form.startswith(_ARABIC_ARTICLE)),
                 abjad=bool(scripts & ABJAD_SCRIPTS),
                 syllabic=syllabic,
             )
@@ -216,7 +225,7 @@ def _form(name: RigourName, original: str, family: Family) -> NameForm | None:
     if not tokens:
         return None
     groups = tuple(
-        Group(position[start], position[end - 1] + 1, frozenset(sys.intern(x) for x in symbols))
+        Group(position[start], position[end - 1] + 1, frozenset(symbols))
         for (start, end), symbols in sorted(multi.items())
         if start in position and end - 1 in position
     )

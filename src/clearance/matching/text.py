@@ -9,7 +9,8 @@ transliteration to ASCII with rigour's spellings, metaphone) and rapidfuzz (edit
   script are replaced by their look-alikes in the word's main script (ICU skeletons).
 - :func:`latin` transliterates a token of any script to lower-case ASCII.
 - :func:`consonant_skeleton` is the key used to compare names written in an abjad (Arabic,
-  Hebrew, Persian, Urdu), whose spelling omits short vowels, with their Latin forms.
+  Hebrew, Persian, Urdu), whose spelling omits short vowels, with their Latin forms: a
+  metaphone code (rigour) reduced to what an abjad writes.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import unicodedata
 from functools import lru_cache
 
 import icu
-from rigour.text import ascii_text
+from rigour.text import ascii_text, metaphone
 from rigour.text.scripts import text_scripts
 
 _SPOOF = icu.SpoofChecker()
@@ -35,7 +36,8 @@ _SCRIPT_RANGES = {
 ABJAD_SCRIPTS = frozenset({"Arabic", "Hebrew", "Syriac", "Thaana"})
 # Scripts written without spaces between the syllables of a name.
 SYLLABIC_NAME_SCRIPTS = frozenset({"Han", "Hangul"})
-_VOWELS_AND_GLIDES = re.compile(r"[aeiouyhw]")
+_LEADING_VOWEL = re.compile(r"^[AEIOU]")
+_ABJAD_CODE = str.maketrans({"P": "B", "X": "S", "0": "T", "W": None, "Y": None, "H": None})
 _REPEATS = re.compile(r"(.)\1+")
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 
@@ -130,13 +132,20 @@ def latin(token: str) -> str:
 
 
 @lru_cache(maxsize=262144)
-def consonant_skeleton(token: str) -> str:
-    """Consonants only, with the distinctions an abjad cannot write folded together.
+def consonant_skeleton(token: str, article: bool = False) -> str:
+    """The key comparing a word written in an abjad with its Latin forms: rigour's metaphone code
+    of the Latin text, reduced to what an abjad writes.
 
-    Arabic has no letters for p and v (written ب and ف), writes o/u and e/i with the same
-    letters as w and y (or not at all), and doubles no letters; ``vladimir putin`` and the
-    transliterated Arabic ``fladymyr bwtyn`` share the skeleton ``fldmr btn``.
+    Arabic and Hebrew write consonants only (short vowels are left out, long ones share letters
+    with w and y), have no letters for p and v, and Arabic writes the foreign g as غ (gh) and ch
+    as تش (tsh). So, on top of metaphone: ``gh`` reads as g and ``tsh`` as ch before coding; in
+    the code a leading vowel, W, Y and H are dropped, P becomes B, X (sh) S, and 0 (th) T, and
+    repeats collapse. ``vladimir putin`` and the transliterated ``fladymyr bwtyn`` share
+    ``FLTMR BTN``; ``arcaro`` and ``arkarw`` share ``RKR``. ``article``: the word began with the
+    Arabic article ال, which is left out of the key (``al-akkad`` ~ ``akkad``).
+    These rules are overrides metaphone lacks for abjads; no transliteration table is kept here.
     """
-    text = token.replace("ph", "f").replace("p", "b").replace("v", "f").replace("q", "k")
-    text = _VOWELS_AND_GLIDES.sub("", text)
-    return _REPEATS.sub(r"\1", text)
+    text = token[2:] if article and token.startswith("al") and len(token) > 4 else token
+    code = metaphone(text.replace("gh", "g").replace("tsh", "ch")) or ""
+    code = _LEADING_VOWEL.sub("", code).translate(_ABJAD_CODE)
+    return _REPEATS.sub(r"\1", code)

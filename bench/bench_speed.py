@@ -1,0 +1,200 @@
+"""Benchmark 5: speed and memory against every list of the data folder.
+
+- Start-up: building the screening index from the store, loading it from the cache file, and
+  loading rigour's name data (once per process, before the first query).
+- Batch: ``clearance screen-file`` run as a command on the 100,000 synthetic negatives with
+  ``--workers 2``; throughput after start-up, and the peak memory of the process tree (the
+  workers are forked and share the index, so the sum of their resident sizes over-counts).
+- Latency: ``Engine.screen`` one query at a time in this process, after a warm-up pass.
+- The peer: logic-v2 scores the same queries against the candidates clearance retrieved for them
+  (it has no index of its own here) in the same run; queries per second on one core each.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import random
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from bench.bench_false_positives import retrieved_groups
+from bench.common import WORK, Context, Section, person_query, read_csv, table, timed
+from clearance import index_cache
+from clearance.engine import Engine
+from clearance.matching.index import ScreeningIndex
+from clearance.model.screening import ListRef, Query
+
+NAME = "speed"
+ORDER = 5
+TITLE = "5. Speed and memory"
+TARGET_PER_CORE = 2000
+TARGET_P50_MS = 5.0
+TARGET_RATIO = 100
+WORKERS = 2
+PEER_QUERIES = 1000
+
+
+def _tree_rss(root: int) -> tuple[int, int]:
+    """(sum, largest) resident size in bytes of ``root`` and its descendants."""
+    children: dict[int, list[int]] = {}
+    sizes: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+        rss = next((line for line in status.splitlines() if line.startswith("VmRSS:")), None)
+        sizes[int(entry.name)] = int(rss.split()[1]) * 1024 if rss else 0
+    total = largest = 0
+    stack = [root]
+    while stack:
+        pid = stack.pop()
+        total += sizes.get(pid, 0)
+        largest = max(largest, sizes.get(pid, 0))
+        stack.extend(children.get(pid, []))
+    return total, largest
+
+
+def _run_screen_file(ctx: Context, db: str, queries: Path, out: Path) -> tuple[float, float, int, int, str]:
+    """Run the command; (wall seconds, start-up seconds, peak tree RSS, peak process RSS, its summary)."""
+    env = {**os.environ, "CLEARANCE_DB": db}
+    command = [sys.executable, "-m", "clearance", "screen-file", str(queries), "--out", str(out),
+               "--workers", str(WORKERS)]
+    peak = [0, 0]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+
+    def watch() -> None:
+        while process.poll() is None:
+            total, largest = _tree_rss(process.pid)
+            peak[0], peak[1] = max(peak[0], total), max(peak[1], largest)
+            time.sleep(0.5)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    _, errors = process.communicate()
+    wall = time.perf_counter() - started
+    watcher.join()
+    if process.returncode != 0:
+        raise SystemExit(f"screen-file failed ({process.returncode}): {errors[-2000:]}")
+    summary = " ".join(errors.split())
+    startup = 0.0
+    marker = "index cache in " if "index cache in " in summary else "index built in "
+    if marker in summary:
+        startup = float(summary.split(marker, 1)[1].split("s", 1)[0])
+    return wall, startup, peak[0], peak[1], summary
+
+
+def run(ctx: Context) -> Section:
+    section = Section(TITLE)
+    db, loaded = ctx.all_lists()
+    section.add(f"Lists loaded: {', '.join(loaded)}.")
+    folder = "opensanctions_yente_screening_bench/"
+    limit = 2000 if ctx.quick else None
+    rows = read_csv(ctx.path(folder + "negatives_global.csv"), limit) + read_csv(
+        ctx.path(folder + "negatives_us.csv"), limit)
+    queries_file = WORK / "speed-queries.csv"
+    with queries_file.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["id", "name", "type", "birth_date", "country"])
+        for i, r in enumerate(rows):
+            writer.writerow((i, r["full_name"], "person", r["date_of_birth"], r["nationality"]))
+
+    with Engine(db) as engine:
+        versions = engine.lists()
+        refs = tuple(ListRef(v.source, v.label) for v in versions)
+        rigour_seconds = _fresh_process_seconds("from clearance.matching.names import Family, analyze; "
+                                                "analyze(['Warm Up'], Family.PERSON)")
+        index, build_seconds = timed(
+            lambda: ScreeningIndex.build(engine.store.iter_entities(v.id for v in versions), refs))
+        path = index_cache.index_path(engine.settings, index_cache.index_key(versions))
+        index_cache.save(path, index)
+        del index
+        _, load_seconds = timed(lambda: index_cache.load(path))
+        size_mb = path.stat().st_size / 1e6
+        startup_rows = [
+            ("rigour's name data (first analysis in a process)", rigour_seconds),
+            ("index build (reading every entity from the store included)", build_seconds),
+            (f"index load from the cache file ({size_mb:.0f} MB)", load_seconds),
+        ]
+        table(section, ctx.console, "Start-up", ["step", "seconds"], startup_rows)
+
+        ctx.log(f"speed: screen-file on {len(rows):,} queries with {WORKERS} workers")
+        out = WORK / "speed-results.jsonl"
+        wall, startup, tree_rss, process_rss, summary = _run_screen_file(ctx, db, queries_file, out)
+        out.unlink(missing_ok=True)
+        steady = len(rows) / max(1e-9, wall - startup)
+        batch_rows = [(len(rows), WORKERS, f"{wall:.1f}", f"{startup:.1f}", f"{steady:,.0f}",
+                       f"{steady / WORKERS:,.0f}", f"{process_rss / 2**20:,.0f}", f"{tree_rss / 2**20:,.0f}")]
+        table(section, ctx.console, "clearance screen-file (batch)",
+              ["queries", "workers", "wall s", "start-up s", "queries/s", "per core", "peak RSS MiB (largest process)",
+               "peak RSS MiB (sum over processes)"], batch_rows,
+              note=f"Target ≥ {TARGET_PER_CORE:,} queries/s per core. The command said: {summary}")
+        section.figures["per_core"] = steady / WORKERS
+
+        screener = engine.screener()
+        screener.warm_up()
+        sample = random.Random(11).sample(rows, min(len(rows), 12000))
+        queries = [person_query(r, str(i)) for i, r in enumerate(sample)]
+        for query in queries[:2000]:
+            engine.screen(query)
+        latencies: list[float] = []
+        measured = queries[2000:]
+        for query in measured:
+            started = time.perf_counter()
+            engine.screen(query)
+            latencies.append(time.perf_counter() - started)
+        latencies.sort()
+        p50 = latencies[len(latencies) // 2] * 1000
+        p99 = latencies[int(len(latencies) * 0.99)] * 1000
+        single = len(latencies) / sum(latencies)
+
+        peer_queries = measured[: PEER_QUERIES if not ctx.quick else 200]
+        ours = _time_queries(engine, peer_queries)
+        known = {e.id: e for e in engine.entities()}
+        latency_rows: list[tuple[str, ...]] = [
+            ("clearance Engine.screen (retrieval, pruning, alignment, explanation)", f"{len(measured):,}",
+             f"{p50:.2f}", f"{p99:.2f}", f"{statistics.mean(latencies) * 1000:.2f}", f"{single:,.0f}", "")]
+        ratios: dict[str, float] = {}
+        for label, floor in (("its candidate pool (≤ 25 entities sharing a name word)", 0.0),
+                             ("only the candidates clearance aligned", None)):
+            groups = retrieved_groups(engine, peer_queries, engine.threshold, floor, known)
+            seconds = ctx.peer(groups, ("logic-v2",))["results"]["logic-v2"]["seconds"]
+            pairs = sum(len(g["candidates"]) for g in groups)
+            ratios[label] = seconds / ours
+            latency_rows.append((f"logic-v2 on each query × {label}: {pairs:,} pairs", f"{len(peer_queries):,}", "",
+                                 "", f"{seconds / len(peer_queries) * 1000:.2f}",
+                                 f"{len(peer_queries) / seconds:,.1f}", f"{seconds / ours:,.1f}×"))
+        ratio = next(iter(ratios.values()))
+        table(section, ctx.console, f"One query at a time, one core (in process, after warm-up; the peer on the first "
+                                    f"{len(peer_queries):,} of the same queries)",
+              ["what", "queries", "p50 ms", "p99 ms", "mean ms", "queries/s", "clearance faster by"], latency_rows,
+              note=f"Targets: p50 < {TARGET_P50_MS} ms; ≥ {TARGET_RATIO}× logic-v2. clearance took {ours:.2f} s for "
+                   f"those {len(peer_queries):,} queries (retrieval included).")
+        section.figures.update({"p50_ms": p50, "p99_ms": p99, "ratio": ratio})
+    return section
+
+
+def _fresh_process_seconds(code: str) -> float:
+    """Seconds ``code`` takes in a new Python process (imports excluded)."""
+    script = f"import time\nimport clearance.matching.names\nstarted = time.perf_counter()\n{code}\n" \
+             "print(time.perf_counter() - started)"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    return float(done.stdout.strip())
+
+
+def _time_queries(engine: Engine, queries: list[Query]) -> float:
+    started = time.perf_counter()
+    for query in queries:
+        engine.screen(query)
+    return time.perf_counter() - started

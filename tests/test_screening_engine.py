@@ -1,0 +1,110 @@
+"""Engine.screen / screen_many on a real SQLite store: retrieval, the cached index, settings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from clearance.engine import Engine
+from clearance.errors import QueryError
+from clearance.matching import DEFAULT_THRESHOLD
+from clearance.model import EntityType
+from clearance.model.screening import Query
+from clearance.settings import Settings
+
+WATCHLIST = Path(__file__).parent / "fixtures" / "matching" / "watchlist.csv"
+SOURCE = "custom:watchlist"
+
+
+@pytest.fixture
+def screening_engine(db_path: str) -> Iterator[Engine]:
+    with Engine(db_path) as engine:
+        engine.ingest([WATCHLIST], source=SOURCE)
+        yield engine
+
+
+def test_result_has_the_documented_shape(screening_engine: Engine) -> None:
+    result = screening_engine.screen(Query("Aleksandr Lukashenko", type=EntityType.PERSON, birth_date="1954",
+                                           country="BY"))
+    data = result.to_dict()
+    assert list(data) == ["query", "threshold", "lists", "results"]
+    assert data["query"] == {"name": "Aleksandr Lukashenko", "type": "person", "birth_date": "1954",
+                             "country": "BY", "identifiers": []}
+    assert data["threshold"] == DEFAULT_THRESHOLD
+    assert data["lists"] == [{"source": SOURCE, "version": screening_engine.lists()[0].label}]
+    top = data["results"][0]
+    assert list(top) == ["entity_id", "source", "type", "name", "matched_name", "score", "match", "programs",
+                         "explanation"]
+    assert top["entity_id"] == f"{SOURCE}:p-lukashenka" and top["match"] is True
+    assert top["programs"] == ["BELARUS"]
+    assert [f["feature"] for f in top["explanation"]] == ["name", "birth_date"]
+    assert set(top["explanation"][0]) == {"feature", "score", "weight", "detail", "query", "candidate"}
+
+
+def test_results_are_sorted_and_limited(screening_engine: Engine) -> None:
+    result = screening_engine.screen(Query("Lukashenka", type=EntityType.PERSON), threshold=0.55, limit=1)
+    assert len(result.results) == 1
+    full = screening_engine.screen(Query("Lukashenka", type=EntityType.PERSON), threshold=0.55)
+    scores = [h.score for h in full.results]
+    assert scores == sorted(scores, reverse=True) and len(scores) == 2  # father and son
+    assert [h.match for h in full.results] == [s >= 0.55 for s in scores]
+
+
+def test_typo_is_retrieved_through_a_one_edit_neighbour(screening_engine: Engine) -> None:
+    result = screening_engine.screen(Query("Aleksandr Lukashennko", type=EntityType.PERSON))
+    assert result.results[0].entity_id == f"{SOURCE}:p-lukashenka"
+    assert "lukashennko≈lukashenko (fuzzy" in result.results[0].explanation[0].detail
+
+
+def test_sources_restrict_and_unknown_sources_are_refused(screening_engine: Engine) -> None:
+    assert screening_engine.screen(Query("Mahan Airlines", sources=(SOURCE,))).results
+    with pytest.raises(QueryError, match="custom:other"):
+        screening_engine.screen(Query("Mahan Airlines", sources=("custom:other",)))
+
+
+def test_threshold_comes_from_settings_and_is_checked(db_path: str) -> None:
+    with Engine(settings=Settings(db=db_path, threshold=0.9)) as engine:
+        engine.ingest([WATCHLIST], source=SOURCE)
+        assert engine.threshold == 0.9
+        result = engine.screen(Query("Alexander Lukashenko", type=EntityType.PERSON))
+        assert result.threshold == 0.9 and not result.matches
+        assert result.results  # reported as a near miss
+        with pytest.raises(QueryError, match="threshold"):
+            engine.screen(Query("x"), threshold=1.5)
+
+
+def test_index_is_built_once_then_loaded_from_the_cache(db_path: str, tmp_path: Path) -> None:
+    with Engine(db_path) as engine:
+        engine.ingest([WATCHLIST], source=SOURCE)
+        assert engine.screener().startup[0] == "built"
+        assert engine.screener() is engine.screener()  # reused within the process
+    cache = Path(db_path).parent / "cache"
+    assert len(list(cache.glob("screening-index-*.pickle"))) == 1
+    with Engine(db_path) as engine:
+        assert engine.screener().startup[0] == "cache"
+        first = engine.screen(Query("Mahan Air")).results[0]
+        other = tmp_path / "other.csv"
+        other.write_text("id,type,name\nx-1,company,Mahan Air Cargo\n", encoding="utf-8")
+        engine.ingest([other], source="custom:other")  # a new list version: a new index
+        assert engine.screener().startup[0] == "built"
+        found = {h.entity_id for h in engine.screen(Query("Mahan Air")).results}
+        assert {first.entity_id, "custom:other:x-1"} <= found
+
+
+def test_cache_dir_setting(db_path: str, tmp_path: Path) -> None:
+    where = tmp_path / "elsewhere"
+    with Engine(settings=Settings(db=db_path, cache_dir=str(where))) as engine:
+        engine.ingest([WATCHLIST], source=SOURCE)
+        engine.screener()
+    assert list(where.glob("screening-index-*.pickle"))
+
+
+def test_screen_many_keeps_input_order_with_workers(screening_engine: Engine) -> None:
+    names = ["Mahan Air", "Nobody At All", "Vladimir Putin", "JSC ARGUMENT", "EW001PA"] * 120
+    queries = [Query(n, id=str(i)) for i, n in enumerate(names)]
+    single = list(screening_engine.screen_many(queries, workers=1))
+    parallel = list(screening_engine.screen_many(queries, workers=2))
+    assert [r.query.id for r in parallel] == [str(i) for i in range(len(names))]
+    assert [r.to_dict() for r in parallel] == [r.to_dict() for r in single]
