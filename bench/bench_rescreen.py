@@ -37,7 +37,7 @@ class Plan:
     repeat: int  # versions per (N, C); the median is shown
 
 
-FULL = Plan((5_000, 20_000, 50_000), (10, 100, 1_000), 1_000, 3)
+FULL = Plan((5_000, 20_000, 50_000), (10, 100, 1_000), 1_000, 5)
 QUICK = Plan((300,), (5, 20), 30, 1)
 
 COLUMNS = ["id", "type", "name", "aliases", "birth_date", "country", "identifiers", "programs", "remarks"]

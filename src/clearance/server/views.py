@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 # Where each feature's row goes in the side-by-side explanation: names, identifiers, qualifiers.
@@ -16,12 +17,39 @@ def feature_group(feature: str) -> str:
     return "qualifiers"
 
 
+# The name feature's detail as the matcher writes it: how each name was read ("'Лукашенко' as
+# 'lukashenko'; ..."), then " | ", then the word pairings joined by "; ": "a=b", "a≈b (how 0.91)",
+# "a≠b (contradiction, cost 0.5)", "+a (only in query, cost 0.2)".
+_PAIRING = re.compile(r"^(?P<q>[^=≈≠]+?)(?P<op>[=≈≠])(?P<c>[^(]+?)(?: \((?P<note>.*)\))?$")
+_EXTRA = re.compile(r"^\+(?P<word>.+?) \(only in (?P<side>query|candidate)(?:, (?P<note>.*))?\)$")
+
+
+def alignment(detail: str) -> tuple[str, list[dict[str, str]]]:
+    """(how the names were read, rows of query word, relation, listed word, note). A detail in
+    another shape gives no rows, and the page shows it as text."""
+    reading, _, pairings = detail.rpartition(" | ")
+    rows = []
+    for part in pairings.split("; "):
+        if match := _EXTRA.match(part):
+            word, side = match["word"], match["side"]
+            rows.append({"q": word if side == "query" else "", "op": "+", "c": word if side == "candidate" else "",
+                         "note": f"only in {side}" + (f", {match['note']}" if match["note"] else "")})
+        elif match := _PAIRING.match(part):
+            rows.append({"q": match["q"], "op": match["op"], "c": match["c"], "note": match["note"] or ""})
+        else:
+            return "", []
+    return reading, rows
+
+
 def explain_hit(hit: dict[str, Any]) -> dict[str, Any]:
     """A stored hit with its explanation grouped (names, identifiers, qualifiers), each row holding
-    the query's value and the listed value side by side."""
+    the query's value and the listed value side by side; the name row also word by word."""
     groups: dict[str, list[dict[str, Any]]] = {"names": [], "identifiers": [], "qualifiers": []}
     for feature in hit.get("explanation", []):
-        groups[feature_group(str(feature.get("feature", "")))].append(feature)
+        row = dict(feature)
+        if row.get("feature") == "name":
+            row["reading"], row["alignment"] = alignment(str(row.get("detail") or ""))
+        groups[feature_group(str(row.get("feature", "")))].append(row)
     return {**hit, "groups": groups}
 
 
