@@ -39,6 +39,8 @@ from clearance.settings import Settings
 from clearance.sources import open_list, source_info
 from clearance.store import Store
 
+SCREENER_RECHECK = 1.0  # seconds a screener is used before the list versions are checked again
+
 # progress(task, done, total): task names what runs ("us-ofac-sdn"), total is None when unknown.
 ProgressFn = Callable[[str, int, int | None], None]
 
@@ -72,6 +74,7 @@ class Engine:
         self.settings = settings
         self.store = Store(self.settings.db)
         self._screener: tuple[str, Screener] | None = None  # (index key, screener)
+        self._screener_checked = 0.0  # when the list versions were last compared with the index
         self._policies: dict[tuple[str, ...], PolicySet] = {}
         self._airports: AirportIndex | None = None
 
@@ -111,7 +114,9 @@ class Engine:
             if progress is not None:
                 progress(task, done, None)
 
-        return self.store.ingest(parsed.meta, parsed.entities, actor=actor, origin=origin, progress=report)
+        result = self.store.ingest(parsed.meta, parsed.entities, actor=actor, origin=origin, progress=report)
+        self._screener_checked = 0.0  # the next screening compares the list versions again
+        return result
 
     def update(
         self,
@@ -258,10 +263,15 @@ class Engine:
 
         Its index is built once per set of list versions and kept in the cache folder, so the
         next process loads it instead of building it (``screener.startup`` says which, and how
-        long it took).
+        long it took). Whether the lists changed (an ingest by another process) is checked at most
+        once every ``SCREENER_RECHECK`` seconds, not on every query.
         """
+        now = time.monotonic()
+        if self._screener is not None and now - self._screener_checked < SCREENER_RECHECK:
+            return self._screener[1]
         versions = self.lists()
         key = index_cache.index_key(versions)
+        self._screener_checked = now
         if self._screener is not None and self._screener[0] == key:
             return self._screener[1]
         started = time.perf_counter()
@@ -314,6 +324,7 @@ class Engine:
             for pack in policy.packs:
                 meta, entities = pack_entities(pack)
                 self.store.ingest(meta, entities, actor="clearance:packs", origin=pack.path)
+                self._screener_checked = 0.0
             self._policies[key] = policy
         return self._policies[key]
 
