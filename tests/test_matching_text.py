@@ -52,7 +52,7 @@ def test_latin(text: str, ascii_form: str) -> None:
 
 def test_abjad_key_agrees_across_scripts() -> None:
     arabic = analyze(["فلاديمير بوتين"], Family.PERSON)[0]
-    assert [t.abjad for t in arabic.tokens] == [True, True]
+    assert [t.foreign for t in arabic.tokens] == [True, True]
     assert [t.skeleton for t in arabic.tokens] == [consonant_skeleton("vladimir"), consonant_skeleton("putin")]
     assert consonant_skeleton("arcaro") == consonant_skeleton("arkarw")  # c and k, final w as a vowel
     assert consonant_skeleton("vladimir") != consonant_skeleton("putin")

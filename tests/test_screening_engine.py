@@ -108,3 +108,20 @@ def test_screen_many_keeps_input_order_with_workers(screening_engine: Engine) ->
     parallel = list(screening_engine.screen_many(queries, workers=2))
     assert [r.query.id for r in parallel] == [str(i) for i in range(len(names))]
     assert [r.to_dict() for r in parallel] == [r.to_dict() for r in single]
+
+
+def test_lists_ingested_by_another_process_are_picked_up(db_path: str, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    import clearance.engine
+
+    monkeypatch.setattr(clearance.engine, "SCREENER_RECHECK", 0.2)
+    other = tmp_path / "other.csv"
+    other.write_text("id,type,name\nx-1,company,Quantum Widgets Trading\n", encoding="utf-8")
+    with Engine(db_path) as screening, Engine(db_path) as ingesting:
+        ingesting.ingest([WATCHLIST], source=SOURCE)
+        assert not screening.screen(Query("Quantum Widgets")).results
+        ingesting.ingest([other], source="custom:other")
+        time.sleep(0.3)
+        assert screening.screen(Query("Quantum Widgets")).results[0].entity_id == "custom:other:x-1"

@@ -45,6 +45,8 @@ from clearance.settings import Settings
 from clearance.sources import open_list, source_info
 from clearance.store import Store
 
+SCREENER_RECHECK = 1.0  # seconds a screener is used before the list versions are checked again
+
 # progress(task, done, total): task names what runs ("us-ofac-sdn"), total is None when unknown.
 ProgressFn = Callable[[str, int, int | None], None]
 MONITOR_LIMIT = 10  # hits kept per screening of a monitored counterparty
@@ -80,6 +82,7 @@ class Engine:
         self.store = Store(self.settings.db)
         self._screener: tuple[str, Screener] | None = None  # (index key, screener)
         self._screener_lock = threading.Lock()
+        self._screener_checked = 0.0  # when the list versions were last compared with the index
         self._policies: dict[tuple[str, ...], PolicySet] = {}
         self._policy_lock = threading.Lock()
         self._airports: AirportIndex | None = None
@@ -241,8 +244,10 @@ class Engine:
                 "entities": version.entities, "added": added, "removed": removed, "changed": changed,
             })
 
-        return self.store.ingest(meta, entities, actor=actor, origin=origin, progress=progress,
-                                 before_commit=record_version)
+        result = self.store.ingest(meta, entities, actor=actor, origin=origin, progress=progress,
+                                   before_commit=record_version)
+        self._screener_checked = 0.0  # the next screening compares the list versions again
+        return result
 
     def lists(self) -> list[VersionInfo]:
         """The newest version of every loaded source."""
@@ -317,10 +322,15 @@ class Engine:
 
         Its index is built once per set of list versions and kept in the cache folder, so the
         next process loads it instead of building it (``screener.startup`` says which, and how
-        long it took).
+        long it took). Whether the lists changed (an ingest by another process) is checked at most
+        once every ``SCREENER_RECHECK`` seconds, not on every query.
         """
+        now = time.monotonic()
+        if self._screener is not None and now - self._screener_checked < SCREENER_RECHECK:
+            return self._screener[1]
         versions = self.lists()
         key = index_cache.index_key(versions)
+        self._screener_checked = now
         if self._screener is not None and self._screener[0] == key:
             return self._screener[1]
         with self._screener_lock:  # one build at a time when server threads all ask at start-up

@@ -1,8 +1,8 @@
 """The screening index on disk: built once per set of list versions, reused by every process.
 
-The file is named by a digest of the list versions it holds and of the matcher's analysis
-version, so a new list version or a new release of clearance (or rigour, whose name data the
-analysis uses) never reads a stale index. Files are written to a temporary name and renamed,
+The file is named by a digest of the list versions it holds, of the matching code and of the
+versions of clearance and rigour (whose name data the analysis uses), so a new list version or
+other matching code never reads a stale index. Files are written to a temporary name and renamed,
 so a reader never sees half a file. The cache holds pickles: it must live in a folder only
 the user can write (the default does).
 """
@@ -13,9 +13,11 @@ import hashlib
 import os
 import pickle
 import tempfile
+from functools import lru_cache
 from importlib.metadata import version as package_version
 from pathlib import Path
 
+from clearance import matching
 from clearance.matching.index import ScreeningIndex
 from clearance.model import VersionInfo
 from clearance.settings import Settings
@@ -38,9 +40,19 @@ def cache_dir(settings: Settings) -> Path:
     return Path(base) / "clearance"
 
 
+@lru_cache(maxsize=1)
+def _matcher_digest() -> str:
+    """A digest of the matching code itself, so that an index built by other analysis code is
+    never read (a development checkout changes it without changing the package version)."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(matching.__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def index_key(versions: list[VersionInfo]) -> str:
     parts = [f"format={INDEX_FORMAT}", f"clearance={package_version('clearance')}",
-             f"rigour={package_version('rigour')}"]
+             f"rigour={package_version('rigour')}", f"matcher={_matcher_digest()}"]
     parts += [f"{v.source}:{v.id}:{v.sha256}" for v in sorted(versions, key=lambda v: v.source)]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:24]
 

@@ -3,9 +3,9 @@
 Every token of the query name is paired with at most one token (or run of tokens) of the
 candidate name. A pair holds because the Latin forms are equal, because rigour's name data
 says the words are the same name in other spellings or scripts (a shared symbol), because they
-differ by a few edits, because one is the initial of the other, because their consonant
-skeletons agree across an abjad, or because one side wrote as one word what the other wrote
-as two (``JSCARGUMENT`` / ``JSC ARGUMENT``). Pairs are chosen greedily, strongest first.
+differ by a few edits, because one is the initial of the other, because their consonant keys
+agree across scripts (transliterations differ most in vowels), or because one side wrote as one
+word what the other wrote as two (``JSCARGUMENT`` / ``JSC ARGUMENT``). Pairs are chosen greedily, strongest first.
 
 What is left unpaired is evidence too. A distinctive word on *both* sides with no partner is a
 contradiction (``ABC`` against ``XYZ`` in two "... Trading LLC" names) and costs the most;
@@ -50,7 +50,7 @@ class AlignParams:
     listed_initial_score: float = 0.6  # "L." listed for "Lindgren" in the query
     abbreviation_score: float = 0.7  # "Air" for "Airlines" (organisations)
     short_symbol_score: float = 0.7  # the same, for words of three letters or fewer
-    skeleton_score: float = 0.85  # consonant skeletons (3 or more consonants) equal across an abjad
+    skeleton_score: float = 0.85  # consonant keys (3 or more consonants) equal across scripts
     short_skeleton_score: float = 0.7  # the same with 2 consonants
     fuzzy_floor: float = 0.6  # a fuzzy pair scoring below this is no pair
 
@@ -133,7 +133,7 @@ def token_similarity(q: Token, c: Token, family: Family, params: AlignParams) ->
         # A query initial for a listed name ("J Smith") is how people search; a listed initial
         # for a whole query word may stand for another name ("John L. Broussard").
         return (params.initial_score if len(q.text) == 1 else params.listed_initial_score), "initial"
-    if q.abjad != c.abjad and best < params.skeleton_score:
+    if q.foreign != c.foreign and best < params.skeleton_score:
         skeleton = _skeleton_score(q.skeleton, c.skeleton, params)
         if skeleton > best:
             best, how = skeleton, "skeleton"
@@ -158,8 +158,9 @@ def _one_syllable(token: Token) -> bool:
 
 
 def _skeleton_score(a: str, b: str, params: AlignParams) -> float:
-    """Consonant keys compared across an abjad: equal or not (the key is loose already, and the
-    index finds equal keys only); the fewer consonants, the weaker."""
+    """Consonant keys compared across scripts (an Arabic or Cyrillic word against a Latin one):
+    equal or not (the key is loose already, and the index finds equal keys only); the fewer
+    consonants, the weaker."""
     length = min(len(a), len(b))
     if length < 2 or a != b:
         return 0.0

@@ -7,7 +7,8 @@ exact dictionary probe:
   word, on both sides (``jscargument`` finds ``JSC ARGUMENT`` and the other way round);
 - ``s`` rigour's name symbols (``Александр``, ``Aleksandr`` and ``Alexander`` share one; so do
   ``金`` and ``Kim``);
-- ``k`` the consonant skeleton, probed only for tokens written in an abjad (Arabic, Hebrew);
+- ``k`` the consonant key, probed only for words written in another script than Latin
+  (transliterations of Arabic, Hebrew or Cyrillic names differ most in their vowels);
 - typos: the token's vocabulary neighbours within one edit, found through a table of
   one-letter deletions of every indexed word (the SymSpell method), so ``abdulah`` finds
   ``abdullah`` without comparing it to every word.
@@ -284,7 +285,7 @@ class ScreeningIndex:
     def _word_tiers(self, prefix: str, token: Token, symbols: frozenset[str]
                     ) -> tuple[list[tuple[float, frozenset[int]]], int]:
         """The hits of one word out of context (cached: names repeat across queries)."""
-        cache_key = (prefix, token.text, symbols, token.skeleton if token.abjad else "", token.kind)
+        cache_key = (prefix, token.text, symbols, token.skeleton if token.foreign else "", token.kind)
         cached = self._word_cache.get(cache_key)
         if cached is not None:
             return cached
@@ -294,7 +295,7 @@ class ScreeningIndex:
         names_symbols = [prefix + "s" + s for s in symbols if s.startswith("NAME:")]
         if names_symbols:
             keyed.append((symbol_score(token, DEFAULT_PARAMS), names_symbols))
-        if token.abjad and len(token.skeleton) >= 2:
+        if token.foreign and len(token.skeleton) >= 2:
             keyed.append((DEFAULT_PARAMS.skeleton_score if len(token.skeleton) >= 3 else
                           DEFAULT_PARAMS.short_skeleton_score, [prefix + "k" + token.skeleton]))
         if len(token.text) >= _FUZZY_MIN_LENGTH and token.kind is not TokenKind.NUMBER:

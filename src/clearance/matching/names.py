@@ -25,7 +25,6 @@ from rigour.names import Name as RigourName
 from rigour.names import NamePartTag, NameTypeTag, Symbol, analyze_names
 
 from clearance.matching.text import (
-    ABJAD_SCRIPTS,
     SYLLABIC_NAME_SCRIPTS,
     consonant_skeleton,
     fold_lookalikes,
@@ -100,8 +99,8 @@ class Token(NamedTuple):
     kind: TokenKind
     weight: float
     symbols: frozenset[str]  # rigour symbols, "CATEGORY:id"
-    skeleton: str  # consonant skeleton, for abjad <-> Latin comparisons
-    abjad: bool  # written in Arabic, Hebrew, ... script
+    skeleton: str  # consonant key, for comparisons across scripts (text.consonant_skeleton)
+    foreign: bool  # written in a script other than Latin: its Latin text is a transliteration
     syllabic: bool  # written in Han or Hangul, one character per syllable
 
 
@@ -218,7 +217,7 @@ def _form(name: RigourName, original: str, family: Family) -> NameForm | None:
                 weight=KIND_WEIGHTS[kind],
                 symbols=frozenset(single.get(part.index, ())),
                 skeleton=consonant_skeleton(text, part.form.startswith(_ARABIC_ARTICLE)),
-                abjad=bool(scripts & ABJAD_SCRIPTS),
+                foreign=bool(scripts) and "Latin" not in scripts,
                 syllabic=syllabic,
             )
         )

@@ -32,8 +32,6 @@ _SCRIPT_RANGES = {
     "Cyrillic": ((0x0430, 0x0450), (0x0410, 0x0430), (0x0450, 0x0530)),
     "Greek": ((0x03B1, 0x03CA), (0x0391, 0x03AA)),
 }
-# Abjads write consonants and long vowels only; see consonant_skeleton.
-ABJAD_SCRIPTS = frozenset({"Arabic", "Hebrew", "Syriac", "Thaana"})
 # Scripts written without spaces between the syllables of a name.
 SYLLABIC_NAME_SCRIPTS = frozenset({"Han", "Hangul"})
 _LEADING_VOWEL = re.compile(r"^[AEIOU]")
