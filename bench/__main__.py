@@ -39,8 +39,9 @@ def discover() -> dict[str, ModuleType]:
 def _commit() -> str:
     done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
                           check=False)
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True,
-                           text=True, check=False)
+    # The result files a run writes are not "uncommitted changes" of the code that was measured.
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/results",
+                            ":!BENCHMARKS.md"], cwd=ROOT, capture_output=True, text=True, check=False)
     return done.stdout.strip() + (" (with uncommitted changes)" if dirty.stdout.strip() else "")
 
 

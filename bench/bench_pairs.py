@@ -113,6 +113,7 @@ def run(ctx: Context) -> Section:
         + ", ".join(f"{a} {answer['results'][a]['seconds']:.1f} s" for a in PEER_ALGORITHMS) + "."
     )
     groups: list[tuple[str, Callable[[Pair], bool]]] = [
+        ("all pairs (cases.csv and checks.yml)", lambda p: True),
         ("cases.csv (all)", lambda p: p.group.startswith("cases")),
         ("cases.csv half A (tuning)", lambda p: p.group == "casesA"),
         ("cases.csv half B (held out)", lambda p: p.group == "casesB"),

@@ -32,6 +32,13 @@ def test_contradicting_words_cost_more_than_missing_ones() -> None:
     assert extra >= DEFAULT_THRESHOLD  # a generic word more is no contradiction
 
 
+def test_two_different_generic_words_contradict_at_half_cost() -> None:
+    value, features = _score(Query("Acme Systems Inc", type=EntityType.COMPANY),
+                             _entity("Acme Industries Inc", EntityType.COMPANY))
+    assert value < DEFAULT_THRESHOLD
+    assert "systems≠industries (contradiction, cost 0.80)" in features["name"].detail
+
+
 def test_listed_middle_names_cost_less_than_query_words() -> None:
     listed = _entity("PUTIN, Vladimir Vladimirovich")
     shorter, features = _score(Query("Vladimir Putin", type=EntityType.PERSON), listed)

@@ -9,11 +9,13 @@ available the queries are screened in this process.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections import deque
 from collections.abc import Iterable, Iterator
 from itertools import islice
+from multiprocessing.context import BaseContext
 from multiprocessing.pool import AsyncResult
 
 from clearance.matching.screener import Screener
@@ -55,6 +57,18 @@ def screen_stream(
     screener.warm_up()  # the workers inherit rigour's loaded name data instead of each loading it
     context = multiprocessing.get_context("fork")
     source = iter(queries)
+    # Objects that exist now (the index above all) are left out of garbage collection in the
+    # workers: collecting would walk, and so copy, every page they share with this process.
+    gc.collect()
+    gc.freeze()
+    try:
+        yield from _stream(context, screener, source, threshold, limit, workers)
+    finally:
+        gc.unfreeze()
+
+
+def _stream(context: BaseContext, screener: Screener, source: Iterator[Query], threshold: float | None, limit: int,
+            workers: int) -> Iterator[ScreenResult]:
     with context.Pool(workers, initializer=_init_worker, initargs=(screener,)) as pool:
         pending: deque[AsyncResult[list[ScreenResult]]] = deque()
         window = workers * WINDOW_PER_WORKER

@@ -33,6 +33,7 @@ CONTRADICTING = frozenset({TokenKind.NAME, TokenKind.NUMBER, TokenKind.INITIAL, 
 SUBSTANTIVE = frozenset({TokenKind.NAME, TokenKind.NUMBER, TokenKind.INITIAL, TokenKind.COMMON, TokenKind.DOMAIN,
                          TokenKind.SHORT})
 _DESCRIPTIVE = frozenset({TokenKind.GENERIC, TokenKind.DOMAIN})
+_GENERIC_ONLY = frozenset({TokenKind.GENERIC})
 # rigour's symbols for the "son of" / "daughter of" particles of Arabic names (bin, ibn, ben, bint).
 NASAB_SYMBOLS = frozenset({"SYMBOL:BIN", "SYMBOL:BINT"})
 
@@ -45,6 +46,7 @@ class AlignParams:
     extra_candidate: float = 0.2  # cost of a candidate word with no partner
     contradiction: float = 1.6  # cost of a distinctive word on each side with no partner
     extra_number: float = 1.0  # cost of a number only one side has
+    generic_contradiction: float = 0.5  # share of the contradiction cost two different generic words pay
     symbol_score: float = 0.9  # same name in rigour's data, different spelling
     initial_score: float = 0.8  # "J" in the query for "John" listed
     listed_initial_score: float = 0.6  # "L." listed for "Lindgren" in the query
@@ -290,16 +292,20 @@ def align(q: NameForm, c: NameForm, params: AlignParams = DEFAULT_PARAMS) -> Nam
     left_q = [t for i, t in enumerate(q.tokens) if not used_q >> i & 1]
     left_c = [t for j, t in enumerate(c.tokens) if not used_c >> j & 1]
     # Distinctive words (and initials) without partner on both sides contradict each other,
-    # heaviest first; the more different the two words, the higher the cost.
-    dq = sorted((t for t in left_q if t.kind in CONTRADICTING), key=lambda t: -t.weight)
-    dc = sorted((t for t in left_c if t.kind in CONTRADICTING), key=lambda t: -t.weight)
-    contradicted = min(len(dq), len(dc))
-    for qt, ct in zip(dq[:contradicted], dc[:contradicted], strict=True):
-        cost = params.contradiction * max(qt.weight, ct.weight, 1.0) * contradiction_share(qt, ct)
-        pairings.append(Pairing("contradiction", qt.text, ct.text, 0.0, cost))
-        denominator += cost
-    skip_q = {id(t) for t in dq[:contradicted]}
-    skip_c = {id(t) for t in dc[:contradicted]}
+    # heaviest first; the more different the two words, the higher the cost. Two different
+    # generic words do too, at half the cost ("BAE Systems" is not "BAE Industries").
+    skip_q: set[int] = set()
+    skip_c: set[int] = set()
+    for kinds, factor in ((CONTRADICTING, 1.0), (_GENERIC_ONLY, params.generic_contradiction)):
+        dq = sorted((t for t in left_q if t.kind in kinds), key=lambda t: -t.weight)
+        dc = sorted((t for t in left_c if t.kind in kinds), key=lambda t: -t.weight)
+        contradicted = min(len(dq), len(dc))
+        for qt, ct in zip(dq[:contradicted], dc[:contradicted], strict=True):
+            cost = params.contradiction * factor * max(qt.weight, ct.weight, 1.0) * contradiction_share(qt, ct)
+            pairings.append(Pairing("contradiction", qt.text, ct.text, 0.0, cost))
+            denominator += cost
+            skip_q.add(id(qt))
+            skip_c.add(id(ct))
     reversal = _nasab_reversal(q, c, pairs_of)
     if reversal is not None:
         cost = params.contradiction
