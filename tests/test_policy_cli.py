@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from clearance.cli import main
+from clearance.engine import Engine
 
 BELAVIA_IST = {
     "kind": "flight",
@@ -107,3 +108,24 @@ def test_packs_and_airport(db_path: str, capsys: pytest.CaptureFixture[str]) -> 
 
     code, _, err = run(capsys, "airport", "QQQ", "--db", db_path)
     assert code == 3 and "unknown airport code 'QQQ'" in err
+
+
+def test_check_is_stored_with_its_audit_event_unless_no_record(tmp_path: Path, db_path: str,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    path = _file(tmp_path, BELAVIA_IST)
+    code, out, err = run(capsys, "check", path, "--at", "2025-06-01", "--json", "--db", db_path)
+    assert code == 0 and "stored as check" in err
+    answered = json.loads(out)
+    with Engine(db_path) as engine:
+        (stored,) = engine.records.checks()
+        assert stored.origin == "cli" and stored.on_date == "2025-06-01" and stored.transaction == BELAVIA_IST
+        assert stored.verdict["verdicts"] == answered["verdicts"] and stored.verdict["packs"] == answered["packs"]
+        (event,) = engine.audit.events(kind="check")
+        assert event.payload["check_id"] == stored.id
+        assert event.payload["outcomes"]["US.OFAC"] == "BLOCKED"  # Belavia was listed on 2025-06-01
+        assert engine.audit.verify().ok
+
+    code, _, err = run(capsys, "check", path, "--no-record", "--db", db_path)
+    assert code == 0 and "stored as" not in err
+    with Engine(db_path) as engine:
+        assert len(engine.records.checks()) == 1

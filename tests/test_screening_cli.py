@@ -155,3 +155,22 @@ def test_json_output_matches_docs(db: str, tmp_path: Path, capsys: pytest.Captur
     assert run(capsys, "screen-file", str(source), "--out", str(out_file), "--db", db)[0] == 0
     samples += [json.loads(line) for line in out_file.read_text(encoding="utf-8").splitlines()]
     check_against_docs("screen", samples)
+
+
+def test_screen_is_stored_with_its_audit_event_unless_no_record(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "screen", "Mahan Air", "--json", "--db", db)
+    assert code == 0
+    answered = json.loads(out)
+    assert "stored as screening" in err
+    with Engine(db) as engine:
+        (stored,) = engine.records.screenings()
+        assert stored.origin == "cli" and stored.actor == engine.settings.actor_name
+        assert stored.result["results"] == answered["results"] and stored.result["lists"] == answered["lists"]
+        (event,) = engine.audit.events(kind="screening")
+        assert event.payload["screening_id"] == stored.id and event.payload["sha256"] == stored.sha256
+        assert engine.audit.verify().ok
+
+    code, _, err = run(capsys, "screen", "Mahan Air", "--no-record", "--db", db)
+    assert code == 0 and "stored as" not in err
+    with Engine(db) as engine:
+        assert len(engine.records.screenings()) == 1

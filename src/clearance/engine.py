@@ -435,10 +435,10 @@ class Engine:
         return self.records.save_screenings(results, actor=actor, origin=origin)
 
     def check_and_record(self, transaction: Mapping[str, Any], *, at: date | str | None = None, actor: str,
-                         origin: str = "api") -> StoredCheck:
+                         origin: str = "api", packs: Sequence[str | Path] | None = None) -> StoredCheck:
         """Check a transaction and store it (transaction, verdict, list and pack versions, who, when)
         with its audit event; a party resolved to a listed entity at or above the threshold opens an alert."""
-        verdict = self.check(transaction, at=at)
+        verdict = self.check(transaction, at=at, packs=packs)
         return self.records.save_check(verdict, dict(transaction), actor=actor, origin=origin,
                                        threshold=self.threshold)
 

@@ -13,6 +13,10 @@ from clearance.engine import Engine
 F = TypeVar("F", bound=Callable[..., Any])
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print stable JSON instead of a table.")
+record_option = click.option(
+    "--record/--no-record", default=True, show_default=True,
+    help="Store the input, the answer and the list (and pack) versions used, with an audit event.",
+)
 
 
 def with_engine(func: F) -> F:

@@ -10,8 +10,8 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from clearance.cli.options import json_option, with_engine
-from clearance.cli.output import emit_json, out_console, table
+from clearance.cli.options import json_option, record_option, with_engine
+from clearance.cli.output import emit_json, err_console, out_console, table
 from clearance.engine import Engine
 from clearance.errors import TransactionError
 from clearance.model.verdict import Verdict
@@ -74,11 +74,24 @@ def _print_verdict(verdict: Verdict) -> None:
 @click.option("--at", default=None, metavar="YYYY-MM-DD", help="Evaluate at this date instead of the transaction's.")
 @click.option("--pack", "packs", multiple=True, metavar="NAME|PATH",
               help="Use this installed pack (by name) or pack folder (by path); repeatable. Default: all installed.")
+@record_option
 @json_option
 @with_engine
-def check(engine: Engine, transaction: str, at: str | None, packs: tuple[str, ...], as_json: bool) -> None:
-    """Verdicts per jurisdiction (US.OFAC, US.BIS, EU, UK, ...) on a transaction in a JSON file ("-": stdin)."""
-    verdict = engine.check(_read_transaction(transaction), at=at, packs=list(packs) or None)
+def check(engine: Engine, transaction: str, at: str | None, packs: tuple[str, ...], record: bool,
+          as_json: bool) -> None:
+    """Verdicts per jurisdiction (US.OFAC, US.BIS, EU, UK, ...) on a transaction in a JSON file ("-": stdin).
+    The check is stored with its audit event unless --no-record."""
+    tx = _read_transaction(transaction)
+    if record:
+        stored = engine.check_and_record(tx, at=at, packs=list(packs) or None, actor=engine.settings.actor_name,
+                                         origin="cli")
+        assert stored.checked is not None
+        verdict = stored.checked
+        alerts = stored.verdict.get("alerts", [])
+        err_console().print(f"stored as check {stored.id} (sha256 {stored.sha256[:16]}); "
+                            f"{len(alerts)} alert(s) raised or kept", highlight=False)
+    else:
+        verdict = engine.check(tx, at=at, packs=list(packs) or None)
     if as_json:
         emit_json(verdict.to_dict())
         return

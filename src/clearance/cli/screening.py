@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from clearance.batch import default_workers
-from clearance.cli.options import json_option, with_engine
+from clearance.cli.options import json_option, record_option, with_engine
 from clearance.cli.output import emit_json, err_console, out_console, progress_bar
 from clearance.engine import Engine
 from clearance.model import EntityType
@@ -35,15 +35,24 @@ limit_option = click.option("--limit", type=click.IntRange(1, 1000), default=10,
 @click.option("--source", "sources", multiple=True, metavar="ID", help="Screen only this source (repeatable).")
 @threshold_option
 @limit_option
+@record_option
 @json_option
 @with_engine
 def screen(engine: Engine, name: str, entity_type: str | None, birth_date: str | None, country: str | None,
            identifiers: tuple[str, ...], sources: tuple[str, ...], threshold: float | None, limit: int,
-           as_json: bool) -> None:
-    """Screen one name against every loaded list; every score comes with its explanation."""
+           record: bool, as_json: bool) -> None:
+    """Screen one name against every loaded list; every score comes with its explanation.
+    The screening is stored with its audit event unless --no-record."""
     query = build_query(name, type=entity_type, birth_date=birth_date, country=country, identifiers=identifiers,
                         sources=sources)
-    result = engine.screen(query, threshold=threshold, limit=limit)
+    if record:
+        stored = engine.screen_and_record([query], actor=engine.settings.actor_name, origin="cli",
+                                          threshold=threshold, limit=limit)[0]
+        assert stored.screened is not None
+        result = stored.screened
+        err_console().print(f"stored as screening {stored.id} (sha256 {stored.sha256[:16]})", highlight=False)
+    else:
+        result = engine.screen(query, threshold=threshold, limit=limit)
     if as_json:
         emit_json(result.to_dict())
         return

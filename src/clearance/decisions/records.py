@@ -52,6 +52,7 @@ class StoredCheck:
     transaction: dict[str, Any]
     verdict: dict[str, Any]  # Verdict.to_dict() plus "alerts"
     sha256: str
+    checked: Verdict | None = None  # the live verdict when just saved; None when read back
 
     def to_dict(self) -> dict[str, Any]:
         return {"check_id": self.id, "at": self.at, "actor": self.actor, "origin": self.origin,
@@ -170,7 +171,7 @@ class Records:
                 "kind": transaction.get("kind"), "packs": data["packs"], "lists": data["lists"],
                 "outcomes": {j: v["outcome"] for j, v in data["verdicts"].items()}, "alerts": data["alerts"],
             })
-        return StoredCheck(cid, at, actor, origin, verdict.date, transaction, data, digest)
+        return StoredCheck(cid, at, actor, origin, verdict.date, transaction, data, digest, verdict)
 
     def check(self, check_id: int) -> StoredCheck:
         with self.store.read() as conn:
