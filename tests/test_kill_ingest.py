@@ -42,6 +42,7 @@ def wait_until_writing(wal: Path, proc: subprocess.Popen[bytes], min_bytes: int,
 
 
 @pytest.mark.slow
+@pytest.mark.sqlite_only
 @pytest.mark.timeout(120)
 def test_sigkill_during_ingest_keeps_previous_version(tmp_path: Path, db_path: str) -> None:
     old_list, big_list = tmp_path / "old.csv", tmp_path / "big.csv"

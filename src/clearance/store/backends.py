@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Table, create_engine, event
+from sqlalchemy import Connection, Engine, Table, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
@@ -58,6 +59,18 @@ def make_engine(db: str) -> Engine:
             conn.exec_driver_sql("BEGIN")
 
     return engine
+
+
+def serialise(conn: Connection, name: str) -> None:
+    """Make the rest of this write transaction wait for, and then exclude, every other transaction
+    that serialises on ``name`` (in any process), until it commits or rolls back.
+
+    PostgreSQL: a transaction-level advisory lock on a 64-bit key derived from ``name``. SQLite:
+    nothing to do, since a write transaction holds the database's one write lock from its BEGIN
+    IMMEDIATE, so writers are serialised already."""
+    if conn.dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(f"clearance:{name}".encode()).digest()[:8], "big", signed=True)
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def is_sqlite(engine: Engine) -> bool:

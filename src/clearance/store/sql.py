@@ -28,7 +28,7 @@ from clearance.model import (
     VersionInfo,
     canonical_json,
 )
-from clearance.store.backends import WRITE_OPTION, insert_ignore, make_engine
+from clearance.store.backends import WRITE_OPTION, insert_ignore, make_engine, serialise
 from clearance.store.migrations import migrate
 from clearance.store.schema import entity_records, list_versions, version_entities
 
@@ -148,6 +148,9 @@ class Store:
         record_insert = insert_ignore(self.engine, entity_records)
         try:
             with self.write() as conn:
+                # Two ingests of one source take turns (the second then sees the first's version);
+                # ingests of different sources run side by side.
+                serialise(conn, f"ingest:{meta.source}")
                 previous = self._latest(meta.source, conn)
                 if previous is not None and previous.sha256 == meta.sha256:
                     return IngestResult(version=previous, created=False)
