@@ -1,7 +1,10 @@
-"""Read a store directly (not through clearance) to prove it did not change."""
+"""Read a store directly (not through clearance) to prove it did not change or is whole."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,3 +29,21 @@ def store_snapshot(db: str | Path) -> dict[str, Any]:
     if not versions and not members and not records:
         return {"versions": [], "members": 0, "records": 0}
     return {"versions": versions, "members": members, "records": records, "per_version": per_version}
+
+
+def cli(db: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``clearance ARGS --db DB`` in a process of its own."""
+    return subprocess.run([sys.executable, "-m", "clearance", *args, "--db", db], capture_output=True, text=True,
+                          timeout=240, check=False)
+
+
+def verified_chain(db: str) -> dict[str, Any]:
+    """``clearance audit verify --json`` must pass and the events be numbered 1..n with no gap;
+    returns what it printed."""
+    done = cli(db, "audit", "verify", "--json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    check = json.loads(done.stdout)
+    with raw_connection(db) as raw:
+        seqs = [row[0] for row in raw.execute("SELECT seq FROM audit_events ORDER BY seq").fetchall()]
+    assert seqs == list(range(1, check["events"] + 1)) and check["head"]["seq"] == check["events"]
+    return dict(check)

@@ -8,11 +8,8 @@ sequence number.
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import random
-import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -21,33 +18,16 @@ from typing import Any
 
 import pytest
 
-from clearance.decisions import Counterparty, Role
+from alert_queue import assert_queue_consistent, open_alerts
+from clearance.decisions import Role
 from clearance.engine import Engine
 from clearance.errors import ConflictError
-from clearance.model import EntityType
-from clearance.model.screening import FeatureScore, Hit, ListRef, Query, ScreenResult
 from clearance.store.migrations import MIGRATIONS
 from databases import raw_connection
+from store_state import verified_chain
 
 pytestmark = pytest.mark.timeout(300)
 SPAWN = multiprocessing.get_context("spawn")
-LUKASHENKA = "custom:watch:p-1"
-
-
-def cli(db: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "clearance", *args, "--db", db], capture_output=True, text=True,
-                          timeout=240, check=False)
-
-
-def verified_chain(db: str) -> dict[str, Any]:
-    """``clearance audit verify --json`` must pass; the events must be numbered 1..n with no gap."""
-    done = cli(db, "audit", "verify", "--json")
-    assert done.returncode == 0, done.stdout + done.stderr
-    check = json.loads(done.stdout)
-    with raw_connection(db) as raw:
-        seqs = [row[0] for row in raw.execute("SELECT seq FROM audit_events ORDER BY seq").fetchall()]
-    assert seqs == list(range(1, check["events"] + 1)) and check["head"]["seq"] == check["events"]
-    return dict(check)
 
 
 def run_all(jobs: list[tuple[Any, tuple[Any, ...]]]) -> list[Any]:
@@ -128,28 +108,6 @@ def test_concurrent_ingests_each_store_one_whole_version(tmp_path: Path, db_path
 
 
 # -- decisions and other audited writes -------------------------------------------------------------
-def _hit(entity_id: str, score: float) -> Hit:
-    name = "LUKASHENKA, Alyaksandr Ryhorovich"
-    return Hit(entity_id=entity_id, source="custom:watch", type=EntityType.PERSON, name=name, matched_name=name,
-               score=score, match=True, programs=("BELARUS",),
-               explanation=(FeatureScore("name", score, 1.0, "aligned tokens", "Lukashenko", name),))
-
-
-def open_alerts(engine: Engine, n: int) -> list[int]:
-    """``n`` monitored counterparties, each with one open alert on the same listed person."""
-    ids = []
-    for i in range(n):
-        cp = Counterparty.from_input(f"CUST-{i}", {"name": f"Lukashenko {i}", "type": "person"})
-        with engine.audit.transaction() as conn:
-            engine.counterparties.put(conn, cp, actor="setup")
-        screening = ScreenResult(Query(name=cp.name), 0.7, (ListRef("custom:watch", "v"),), (_hit(LUKASHENKA, 0.9),))
-        saved = engine.records.save_screenings([screening], actor="setup", origin="monitor",
-                                               counterparty_ids=[cp.id], subject_names=[cp.name])[0]
-        [alert] = saved.result["alerts"]
-        ids.append(int(alert["alert_id"]))
-    return ids
-
-
 def _decide(db: str, alert_ids: list[int], who: str, seed: int, queue: Any) -> None:
     """Decide every alert, in this worker's own order, with a judgement of its own choosing."""
     order = list(alert_ids)
@@ -188,20 +146,8 @@ def test_parallel_decisions_and_audit_writes_lose_and_duplicate_nothing(engine: 
 
     succeeded = [(who, alert_id, judgement) for who, outcomes in results.items()
                  for alert_id, judgement, what in outcomes if what == "ok"]
-    stored = [(e.actor, e.judgement) for e in engine.alerts.judgements()]
     # Every success a worker was told of is stored, once; nothing is stored that no worker was told of.
-    assert Counter(stored) == Counter((who, judgement) for who, _, judgement in succeeded)
-    for alert_id in alert_ids:
-        alert = engine.alerts.get(alert_id)
-        decided = [(e.actor, e.judgement) for e in alert.events if e.action == "decided"]
-        assert Counter(decided) == Counter((who, j) for who, a, j in succeeded if a == alert_id), alert_id
-        # An escalation at most, then one final judgement at most; the state is the last one's.
-        assert [j for _, j in decided] in (["true_match"], ["false_positive"], ["escalate"],
-                                            ["escalate", "true_match"], ["escalate", "false_positive"]), decided
-        assert alert.status.value == {"escalate": "escalated"}.get(decided[-1][1], decided[-1][1])
-        assert alert.revision == 1 + len(decided)
-    decided_events = engine.audit.events(limit=10000, kind="alert.decided")
-    assert Counter((e.actor, e.payload["alert_id"], e.payload["judgement"]) for e in decided_events) \
-        == Counter(succeeded)
+    assert assert_queue_consistent(engine, alert_ids) == Counter(succeeded)
+    assert all(engine.alerts.get(a).status.value != "open" for a in alert_ids)
     keys_made = sum(1 for i in range(20) if i % 5 == 0)
     assert verified_chain(db)["events"] == events_before + len(succeeded) + 20 + 2 * keys_made
