@@ -6,8 +6,9 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, create_engine, event, text
+from sqlalchemy import Connection, Engine, Table, create_engine, event, make_url, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.sql.dml import Insert
 
 from clearance.errors import ConfigurationError, MissingExtraError
@@ -26,6 +27,22 @@ def database_url(db: str) -> str:
     path = Path(db).expanduser().resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{path}"
+
+
+def display_name(db: str) -> str:
+    """``db`` as messages show it: a URL's password replaced by ``***``."""
+    if "://" not in db:
+        return db
+    try:
+        return make_url(db).render_as_string(hide_password=True)
+    except ArgumentError:
+        return db
+
+
+def is_unavailable(exc: DBAPIError) -> bool:
+    """The database could not be reached or the connection was lost (a restart, a network cut,
+    a lock timeout), as opposed to a statement the database refused."""
+    return isinstance(exc, (OperationalError, InterfaceError)) or exc.connection_invalidated
 
 
 def make_engine(db: str) -> Engine:
