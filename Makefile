@@ -29,8 +29,14 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
+# The suite runs once per store backend; `make test TEST_BACKENDS=sqlite` skips the PostgreSQL run.
+TEST_BACKENDS ?= sqlite postgres
+
 pytest: setup
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@set -e; for backend in $(TEST_BACKENDS); do \
+	  echo "make pytest: --backend $$backend" >&2; \
+	  $(BIN)/python -m pytest --backend $$backend $(PYTEST_ARGS); \
+	done
 
 test: lint typecheck pytest
 

@@ -3,27 +3,67 @@
 Tests that need the official files in ``CLEARANCE_TEST_DATA`` (``../shared/data`` by default)
 are marked ``realdata`` and skip, saying why, when the folder is absent; with
 ``CLEARANCE_REQUIRE_DATA=1`` (set by CI) a missing folder is an error instead.
+
+``--backend sqlite|postgres`` (or ``CLEARANCE_TEST_BACKEND``) chooses where every store the
+tests build lives: ``db_path``, ``engine``, ``new_db`` and ``session_db`` give a SQLite file, or
+a fresh database on the PostgreSQL test server (``CLEARANCE_TEST_POSTGRES``). Tests of SQLite
+files themselves are marked ``sqlite_only`` and skip on PostgreSQL.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from clearance.engine import Engine
+from databases import BACKENDS, Databases, PostgresDatabases, postgres_admin_url
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+_DATABASES = pytest.StashKey[Databases]()
 
 
 def _data_dir() -> Path:
     return Path(os.environ.get("CLEARANCE_TEST_DATA") or ROOT.parent / "shared" / "data")
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--backend", choices=BACKENDS, default=os.environ.get("CLEARANCE_TEST_BACKEND") or "sqlite",
+                     help="where the tests' stores live: sqlite files or databases on the PostgreSQL test "
+                          "server (default: $CLEARANCE_TEST_BACKEND, else sqlite)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    backend = config.getoption("--backend")
+    postgres = PostgresDatabases(postgres_admin_url()) if backend == "postgres" else None
+    config.stash[_DATABASES] = Databases(backend, postgres)
+    if postgres is not None and not os.environ.get("CLEARANCE_CACHE_DIR"):
+        # Index caches would otherwise go to the user's cache folder (there is no SQLite file to sit beside).
+        os.environ["CLEARANCE_CACHE_DIR"] = tempfile.mkdtemp(prefix="clearance-test-cache-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    databases = config.stash.get(_DATABASES, None)
+    if databases is not None:
+        databases.release_all()
+        if databases.postgres is not None:
+            databases.postgres.close()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"clearance stores: {config.getoption('--backend')}"
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--backend") == "postgres":
+        sqlite_only = pytest.mark.skip(reason="tests SQLite files themselves (run with --backend sqlite)")
+        for item in items:
+            if "sqlite_only" in item.keywords:
+                item.add_marker(sqlite_only)
     if _data_dir().is_dir():
         return
     if os.environ.get("CLEARANCE_REQUIRE_DATA") == "1":
@@ -45,19 +85,41 @@ def fixtures() -> Path:
     return FIXTURES
 
 
+@pytest.fixture(scope="session")
+def backend(pytestconfig: pytest.Config) -> str:
+    """``sqlite`` or ``postgres``: where this run's stores live."""
+    return str(pytestconfig.getoption("--backend"))
+
+
 @pytest.fixture
-def db_path(tmp_path: Path) -> str:
-    return str(tmp_path / "clearance.db")
+def new_db(pytestconfig: pytest.Config, tmp_path: Path,
+           monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., str]]:
+    """``new_db(name="clearance", empty=False)``: a fresh store for this test (SQLite file path or
+    PostgreSQL URL) with no data in it, and with ``empty`` no schema either; gone after the test."""
+    databases = Databases(pytestconfig.getoption("--backend"), pytestconfig.stash[_DATABASES].postgres)
+    if databases.postgres is not None:
+        monkeypatch.setenv("CLEARANCE_CACHE_DIR", str(tmp_path / "cache"))
+    yield lambda name="clearance", empty=False: databases.new(tmp_path, name, empty=empty)
+    databases.release_all()
+
+
+@pytest.fixture(scope="session")
+def session_db(pytestconfig: pytest.Config) -> Callable[[Path], str]:
+    """``session_db(folder)``: a fresh store that lives until the end of the run (for module fixtures)."""
+    databases = pytestconfig.stash[_DATABASES]
+    return lambda folder: databases.new(folder)
+
+
+@pytest.fixture
+def db_path(new_db: Callable[..., str]) -> str:
+    """A fresh store: a SQLite file path, or a PostgreSQL URL under ``--backend postgres``."""
+    return new_db()
 
 
 @pytest.fixture
 def engine(db_path: str) -> Iterator[Engine]:
     with Engine(db_path) as eng:
         yield eng
-
-
-def _postgres_admin_url() -> str:
-    return os.environ.get("CLEARANCE_TEST_POSTGRES") or "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 @pytest.fixture
@@ -70,7 +132,7 @@ def postgres_url() -> Iterator[str]:
     import secrets
 
     psycopg = pytest.importorskip("psycopg")
-    admin = _postgres_admin_url()
+    admin = postgres_admin_url()
     name = f"clearance_test_{secrets.token_hex(6)}"
     try:
         conn = psycopg.connect(admin, autocommit=True, connect_timeout=5)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import itertools
 import json
 import multiprocessing
-import sqlite3
 import threading
 from pathlib import Path
 
@@ -20,17 +19,12 @@ from clearance.audit import event_hash
 from clearance.cli import main
 from clearance.decisions import Role
 from clearance.engine import Engine
+from databases import raw_connection
 
 
 def _append(engine: Engine, n: int, who: str = "tester") -> None:
     for i in range(n):
         engine.audit.record(actor=who, kind="test.event", payload={"n": i, "who": who})
-
-
-def _raw(db_path: str) -> sqlite3.Connection:
-    conn = sqlite3.connect(db_path)
-    conn.isolation_level = None
-    return conn
 
 
 def test_every_write_is_chained_and_verifies(engine: Engine, fixtures: Path) -> None:
@@ -66,7 +60,7 @@ def test_a_failed_write_leaves_no_event(engine: Engine, fixtures: Path, tmp_path
 def test_verify_catches_an_edited_row(db_path: str) -> None:
     with Engine(db_path) as engine:
         _append(engine, 5)
-    with _raw(db_path) as raw:
+    with raw_connection(db_path) as raw:
         raw.execute("UPDATE audit_events SET payload = '{\"n\":99,\"who\":\"tester\"}' WHERE seq = 3")
     with Engine(db_path) as engine:
         check = engine.audit.verify()
@@ -77,7 +71,7 @@ def test_verify_catches_an_edited_row(db_path: str) -> None:
 def test_verify_catches_a_rewritten_row_with_a_fresh_hash(db_path: str) -> None:
     with Engine(db_path) as engine:
         _append(engine, 5)
-    with _raw(db_path) as raw:
+    with raw_connection(db_path) as raw:
         seq, at, actor, kind, prev = raw.execute(
             "SELECT seq, at, actor, kind, prev_hash FROM audit_events WHERE seq = 2").fetchone()
         forged = '{"n":1,"who":"someone else"}'
@@ -91,7 +85,7 @@ def test_verify_catches_a_rewritten_row_with_a_fresh_hash(db_path: str) -> None:
 def test_verify_catches_a_deleted_row(db_path: str) -> None:
     with Engine(db_path) as engine:
         _append(engine, 5)
-    with _raw(db_path) as raw:
+    with raw_connection(db_path) as raw:
         raw.execute("DELETE FROM audit_events WHERE seq = 2")
     with Engine(db_path) as engine:
         check = engine.audit.verify()
@@ -101,7 +95,7 @@ def test_verify_catches_a_deleted_row(db_path: str) -> None:
 def test_verify_catches_rows_cut_from_the_end(db_path: str) -> None:
     with Engine(db_path) as engine:
         _append(engine, 5)
-    with _raw(db_path) as raw:
+    with raw_connection(db_path) as raw:
         raw.execute("DELETE FROM audit_events WHERE seq >= 4")
     with Engine(db_path) as engine:
         check = engine.audit.verify()
@@ -111,7 +105,7 @@ def test_verify_catches_rows_cut_from_the_end(db_path: str) -> None:
 def test_verify_catches_a_forged_appended_row(db_path: str) -> None:
     with Engine(db_path) as engine:
         _append(engine, 3)
-    with _raw(db_path) as raw:
+    with raw_connection(db_path) as raw:
         last_hash = raw.execute("SELECT hash FROM audit_events WHERE seq = 3").fetchone()[0]
         payload = '{"alert_id":1,"judgement":"false_positive"}'
         at, actor, kind = "2025-01-01T00:00:00.000000+00:00", "mallory", "alert.decided"
@@ -127,7 +121,7 @@ def test_anchor_catches_a_chain_rewritten_to_the_end(db_path: str) -> None:
         _append(engine, 4)
         anchor = engine.audit.head()
     # An insider rewrites event 2 and re-chains everything after it, head included.
-    with _raw(db_path) as raw:
+    with raw_connection(db_path) as raw:
         rows = raw.execute("SELECT seq, at, actor, kind, payload, prev_hash FROM audit_events ORDER BY seq").fetchall()
         prev = rows[0][5]
         for seq, at, actor, kind, payload, _ in rows:
@@ -156,7 +150,7 @@ def test_cli_verify_and_log(db_path: str, capsys: pytest.CaptureFixture[str]) ->
     assert done.value.code == 0
     logged = json.loads(capsys.readouterr().out)
     assert [e["seq"] for e in logged] == [3, 2] and logged[0]["actor"] == "cli-test"
-    with _raw(db_path) as raw:
+    with raw_connection(db_path) as raw:
         raw.execute("UPDATE audit_events SET actor = 'someone' WHERE seq = 2")
     with pytest.raises(SystemExit) as done:
         main(["audit", "verify", "--db", db_path])

@@ -196,14 +196,14 @@ def _big_list(path: Path, rows: int) -> Path:
     return path
 
 
-def test_progress_bar_on_a_terminal_only(tmp_path: Path) -> None:
+def test_progress_bar_on_a_terminal_only(tmp_path: Path, new_db: Callable[[str], str]) -> None:
     big = _big_list(tmp_path / "big.csv", 5000)
-    piped = cli("ingest", str(big), "--source", "custom:big", "--db", str(tmp_path / "piped.db"))
+    piped = cli("ingest", str(big), "--source", "custom:big", "--db", new_db("piped"))
     assert piped.returncode == 0, piped.stderr
     assert piped.stderr == ""  # no bar, no spinner, no control codes in a pipe
     assert "\x1b[" not in piped.stdout and "ingest custom:big" not in piped.stdout
 
-    code, shown = _run_in_terminal(["ingest", str(big), "--source", "custom:big", "--db", str(tmp_path / "tty.db")])
+    code, shown = _run_in_terminal(["ingest", str(big), "--source", "custom:big", "--db", new_db("tty")])
     assert code == 0, shown
     assert "ingest custom:big" in shown and "5000" in shown
     assert "━" in shown  # the bar itself

@@ -10,7 +10,7 @@ detail, query, candidate.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -30,9 +30,8 @@ def _rows() -> list[dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def watchlist_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    db = tmp_path_factory.mktemp("matching") / "clearance.db"
-    with Engine(str(db)) as engine:
+def watchlist_engine(tmp_path_factory: pytest.TempPathFactory, session_db: Callable[[Path], str]) -> Iterator[Engine]:
+    with Engine(session_db(tmp_path_factory.mktemp("matching"))) as engine:
         engine.ingest([WATCHLIST], source=SOURCE)
         yield engine
 

@@ -4,7 +4,7 @@ pack (here the fictional Ruritanian regime) works without touching code."""
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -224,8 +224,8 @@ def ruritania(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def user_engine(tmp_path: Path, ruritania: Path) -> Iterator[Engine]:
-    settings = Settings(db=str(tmp_path / "clearance.db"), packs_dir=str(ruritania.parent))
+def user_engine(tmp_path: Path, ruritania: Path, db_path: str) -> Iterator[Engine]:
+    settings = Settings(db=db_path, packs_dir=str(ruritania.parent), cache_dir=str(tmp_path / "cache"))
     with Engine(settings=settings) as engine:
         yield engine
 
@@ -266,9 +266,9 @@ def test_pack_subjects_become_screenable_entities_once(user_engine: Engine, tmp_
         assert [v.id for v in again.versions("pack:ruritania")] == [sources["pack:ruritania"].id]
 
 
-def test_selecting_packs_by_name_and_path(tmp_path: Path, ruritania: Path) -> None:
+def test_selecting_packs_by_name_and_path(ruritania: Path, new_db: Callable[[str], str]) -> None:
     tx = {"kind": "counterparty", "date": "2025-06-01", "parties": [{"role": "counterparty", "name": "Black Michael"}]}
-    with Engine(str(tmp_path / "other.db")) as engine:  # no CLEARANCE_PACKS_DIR: only the shipped pack is installed
+    with Engine(new_db("other")) as engine:  # no CLEARANCE_PACKS_DIR: only the shipped pack is installed
         assert set(engine.check(tx).verdicts) == {"US.OFAC", "US.BIS", "EU", "UK"}
         both = engine.check(tx, packs=["belarus", str(ruritania)])
         assert both.verdicts["RURITANIA"].outcome.value == "BLOCKED"
@@ -277,7 +277,7 @@ def test_selecting_packs_by_name_and_path(tmp_path: Path, ruritania: Path) -> No
             engine.check(tx, packs=["atlantis"])
 
 
-def test_a_pack_that_only_references_an_undefined_jurisdiction_is_refused(tmp_path: Path, ruritania: Path) -> None:
-    with Engine(str(tmp_path / "x.db")) as engine, pytest.raises(PackError) as info:
+def test_a_pack_that_only_references_an_undefined_jurisdiction_is_refused(ruritania: Path, db_path: str) -> None:
+    with Engine(db_path) as engine, pytest.raises(PackError) as info:
         engine.policy([str(ruritania)])
     assert "jurisdiction 'EU' is referenced but no loaded pack defines it" in str(info.value)

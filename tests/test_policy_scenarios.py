@@ -7,7 +7,7 @@ of its dates (in force: it shows in the verdict; out of force: it decides nothin
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -51,8 +51,8 @@ def _day(scenario: dict[str, Any]) -> date:
 
 
 @pytest.fixture(scope="module")
-def policy_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    with Engine(str(tmp_path_factory.mktemp("policy") / "clearance.db")) as engine:
+def policy_engine(tmp_path_factory: pytest.TempPathFactory, session_db: Callable[[Path], str]) -> Iterator[Engine]:
+    with Engine(session_db(tmp_path_factory.mktemp("policy"))) as engine:
         yield engine
 
 

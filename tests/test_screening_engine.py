@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from clearance import index_cache
 from clearance.engine import Engine
 from clearance.errors import QueryError
 from clearance.matching import DEFAULT_THRESHOLD
@@ -80,7 +81,7 @@ def test_index_is_built_once_then_loaded_from_the_cache(db_path: str, tmp_path: 
         engine.ingest([WATCHLIST], source=SOURCE)
         assert engine.screener().startup[0] == "built"
         assert engine.screener() is engine.screener()  # reused within the process
-    cache = Path(db_path).parent / "cache"
+        cache = index_cache.cache_dir(engine.settings)
     assert len(list(cache.glob("screening-index-*.pickle"))) == 1
     with Engine(db_path) as engine:
         assert engine.screener().startup[0] == "cache"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,8 +17,9 @@ pytestmark = pytest.mark.realdata
 
 
 @pytest.fixture(scope="module")
-def sdn_db(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    db = str(tmp_path_factory.mktemp("sdn") / "clearance.db")
+def sdn_db(data_dir: Path, tmp_path_factory: pytest.TempPathFactory,
+           session_db: Callable[[Path], str]) -> Iterator[str]:
+    db = session_db(tmp_path_factory.mktemp("sdn"))
     with Engine(db) as engine:
         engine.ingest([data_dir / "ofac_sdn"])
     yield db

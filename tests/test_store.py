@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from clearance.engine import Engine
-from clearance.errors import ListFormatError, NotFoundError
+from clearance.errors import ListFormatError, NotFoundError, StoreError
+from clearance.store import Store
 
 
 def test_ingest_creates_version_and_reingest_is_noop(engine: Engine, fixtures: Path) -> None:
@@ -66,3 +67,10 @@ def test_unknown_entity_and_version(engine: Engine, fixtures: Path) -> None:
         engine.entity("custom:watch:nope")
     with pytest.raises(NotFoundError):
         engine.diff("custom:watch", from_version="19990101-deadbeef")
+
+
+def test_an_unreachable_database_is_a_store_error_without_the_password() -> None:
+    with pytest.raises(StoreError) as refused:
+        Store("postgresql://clearance:s3cret-pass@127.0.0.1:1/nowhere")
+    assert refused.value.exit_code == 5 and refused.value.http_status == 503
+    assert "s3cret-pass" not in str(refused.value) and "127.0.0.1:1/nowhere" in str(refused.value)

@@ -24,6 +24,7 @@ from clearance.cli import main
 from clearance.engine import Engine
 from clearance.errors import ListFormatError, UnsafeXMLError
 from clearance.sources import xml as safe_xml
+from databases import is_url, raw_connection
 from format_samples import xml_samples
 from local_http import LocalServer, Route, local_server
 from store_state import store_snapshot
@@ -133,6 +134,12 @@ def _seeded(db_path: str, fixtures: Path) -> dict[str, object]:
 def _assert_nothing_leaked(db_path: str, server: LocalServer, secret: WatchedSecret) -> None:
     assert server.hits == [], f"the parser made HTTP requests: {server.hits}"
     assert not secret.opened, "the parser opened the local file named by an external entity"
+    if is_url(db_path):  # a server: search the stored text itself
+        with raw_connection(db_path) as raw:
+            for table, column in (("entity_records", "data"), ("list_versions", "meta"), ("audit_events", "payload")):
+                found = raw.execute(f"SELECT count(*) FROM {table} WHERE {column} LIKE ?", (f"%{SECRET}%",))
+                assert found.fetchone()[0] == 0, f"the secret was stored in {table}"
+        return
     for file in Path(db_path).parent.glob(Path(db_path).name + "*"):
         assert SECRET.encode() not in file.read_bytes()
 

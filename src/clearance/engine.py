@@ -256,7 +256,7 @@ class Engine:
     def versions(self, source: str) -> list[VersionInfo]:
         versions = self.store.versions(source)
         if not versions:
-            raise NotFoundError(f"source {source!r} has no versions in {self.settings.db}")
+            raise NotFoundError(f"source {source!r} has no versions in {self.store.db}")
         return versions
 
     def diff(self, source: str, from_version: str | None = None, to_version: str | None = None) -> Diff:

@@ -8,7 +8,7 @@ every route is reached past authentication (roles are tested in test_api_basics.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +29,9 @@ MAX_EXAMPLES = 15
 
 
 @pytest.fixture(scope="module")
-def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, str]]:
+def fuzzed(tmp_path_factory: pytest.TempPathFactory, session_db: Callable[[Path], str]) -> Iterator[tuple[Any, str]]:
     fixtures = Path(__file__).resolve().parents[1] / "fixtures"
-    with Engine(str(tmp_path_factory.mktemp("fuzz") / "clearance.db")) as engine:
+    with Engine(session_db(tmp_path_factory.mktemp("fuzz"))) as engine:
         engine.ingest([fixtures / "custom_list.csv"], source="custom:watch", actor="test-setup")
         admin = make_keys(engine).admin
         engine.warm()  # as the server does before /readyz says ready: no first request pays for it

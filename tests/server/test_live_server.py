@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -19,13 +19,15 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, Keys]]:
+def served(tmp_path_factory: pytest.TempPathFactory,
+           session_db: Callable[[Path], str]) -> Iterator[tuple[LiveServer, Keys]]:
     """One ``clearance serve`` process for the tests of this module (starting one takes seconds)."""
     folder = tmp_path_factory.mktemp("live")
-    with Engine(str(folder / "clearance.db")) as engine:
+    db = session_db(folder)
+    with Engine(db) as engine:
         engine.ingest([FIXTURES / "custom_list.csv"], source="custom:watch", actor="test-setup")
         keys = make_keys(engine)
-    server = start_server(str(folder / "clearance.db"), folder / "serve.log")
+    server = start_server(db, folder / "serve.log")
     try:
         yield server, keys
     finally:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -31,10 +31,11 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 @pytest.fixture(scope="module")
-def sdn_server(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Iterator[tuple[LiveServer, Keys]]:
+def sdn_server(tmp_path_factory: pytest.TempPathFactory, data_dir: Path,
+               session_db: Callable[[Path], str]) -> Iterator[tuple[LiveServer, Keys]]:
     """A store with the real SDN list, its screening index built, served by ``clearance serve``."""
     folder = tmp_path_factory.mktemp("ui")
-    db = str(folder / "clearance.db")
+    db = session_db(folder)
     with Engine(db) as engine:
         engine.ingest([data_dir / "ofac_sdn"], actor="test-setup")
         keys = make_keys(engine)  # the server builds the screening index before /readyz says ready

@@ -118,8 +118,8 @@ def _big_list(path: Path, data_dir: Path, size: int, marker: str) -> Path:
 
 @pytest.mark.realdata
 @pytest.mark.slow
-def test_pages_are_fast_on_50000_entities(tmp_path: Path, data_dir: Path) -> None:
-    with Engine(str(tmp_path / "big.db")) as engine:
+def test_pages_are_fast_on_50000_entities(tmp_path: Path, data_dir: Path, db_path: str) -> None:
+    with Engine(db_path) as engine:
         engine.ingest([_big_list(tmp_path / "v1.csv", data_dir, 50_000, "")], source="custom:big")
         engine.ingest([_big_list(tmp_path / "v2.csv", data_dir, 50_000, "changed")], source="custom:big")
         keys = make_keys(engine)

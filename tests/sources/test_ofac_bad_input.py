@@ -87,8 +87,8 @@ def _ingest_cli(path: Path, db: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=120, check=False, env=env)
 
 
-def test_cli_exits_2_and_store_keeps_previous_version(tmp_path: Path) -> None:
-    db = str(tmp_path / "store.db")
+def test_cli_exits_2_and_store_keeps_previous_version(tmp_path: Path, db_path: str) -> None:
+    db = db_path
     with Engine(db) as engine:
         first = engine.ingest([CSV_SET])[0].version
     for case in sorted(CSV_DAMAGE):
@@ -161,9 +161,9 @@ def test_bad_xml_raises_one_error(fixture: tuple[str, str], case: str, tmp_path:
 
 
 @pytest.mark.parametrize("fixture", sorted(XML_DAMAGE))
-def test_cli_refuses_bad_xml_and_keeps_the_store(fixture: tuple[str, str], tmp_path: Path) -> None:
+def test_cli_refuses_bad_xml_and_keeps_the_store(fixture: tuple[str, str], tmp_path: Path, db_path: str) -> None:
     name, _fmt = fixture
-    db = str(tmp_path / "store.db")
+    db = db_path
     with Engine(db) as engine:
         first = engine.ingest([FIXTURES / name])[0].version
     path = tmp_path / name

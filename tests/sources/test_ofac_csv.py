@@ -265,8 +265,8 @@ def test_real_primary_only_and_consolidated_counts(data_dir: Path) -> None:
 
 
 @pytest.mark.realdata
-def test_cli_ingest_then_entity_json(data_dir: Path, tmp_path: Path) -> None:
-    db = str(tmp_path / "lists.db")
+def test_cli_ingest_then_entity_json(data_dir: Path, db_path: str) -> None:
+    db = db_path
     runner = CliRunner()
     ingested = runner.invoke(cli, ["ingest", str(data_dir / "ofac_sdn"), "--db", db, "--json"])
     assert ingested.exit_code == 0, ingested.output
@@ -286,7 +286,7 @@ def _linked_names(remarks: str) -> list[str]:
 
 
 @pytest.mark.realdata
-def test_diff_between_the_two_sdn_snapshots(data_dir: Path, tmp_path: Path) -> None:
+def test_diff_between_the_two_sdn_snapshots(data_dir: Path, tmp_path: Path, db_path: str) -> None:
     """The acceptance point: diff counts equal a count made straight from the two files.
 
     Both snapshots are read primary-only (the 2024 one has no companions). A parsed entity keeps
@@ -312,7 +312,7 @@ def test_diff_between_the_two_sdn_snapshots(data_dir: Path, tmp_path: Path) -> N
     removed = set(old) - set(new)
     changed = {k for k in set(old) & set(new) if old[k] != new[k] or resolution_moved(k)}
 
-    with Engine(str(tmp_path / "diff.db")) as engine:
+    with Engine(db_path) as engine:
         engine.ingest([old_dir])
         result = engine.ingest([new_file])[0]
         diff = engine.diff("us-ofac-sdn")

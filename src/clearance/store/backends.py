@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Table, create_engine, event
+from sqlalchemy import Connection, Engine, Table, create_engine, event, make_url, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.sql.dml import Insert
 
 from clearance.errors import ConfigurationError, MissingExtraError
@@ -25,6 +27,22 @@ def database_url(db: str) -> str:
     path = Path(db).expanduser().resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{path}"
+
+
+def display_name(db: str) -> str:
+    """``db`` as messages show it: a URL's password replaced by ``***``."""
+    if "://" not in db:
+        return db
+    try:
+        return make_url(db).render_as_string(hide_password=True)
+    except ArgumentError:
+        return db
+
+
+def is_unavailable(exc: DBAPIError) -> bool:
+    """The database could not be reached or the connection was lost (a restart, a network cut,
+    a lock timeout), as opposed to a statement the database refused."""
+    return isinstance(exc, (OperationalError, InterfaceError)) or exc.connection_invalidated
 
 
 def make_engine(db: str) -> Engine:
@@ -58,6 +76,18 @@ def make_engine(db: str) -> Engine:
             conn.exec_driver_sql("BEGIN")
 
     return engine
+
+
+def serialise(conn: Connection, name: str) -> None:
+    """Make the rest of this write transaction wait for, and then exclude, every other transaction
+    that serialises on ``name`` (in any process), until it commits or rolls back.
+
+    PostgreSQL: a transaction-level advisory lock on a 64-bit key derived from ``name``. SQLite:
+    nothing to do, since a write transaction holds the database's one write lock from its BEGIN
+    IMMEDIATE, so writers are serialised already."""
+    if conn.dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(f"clearance:{name}".encode()).digest()[:8], "big", signed=True)
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, Table, select
 
 from clearance.store import decision_schema, schema
+from clearance.store.backends import serialise
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,11 @@ MIGRATIONS: list[Migration] = [
 
 
 def migrate(conn: Connection) -> list[str]:
-    """Apply pending migrations inside the caller's transaction; return the names applied."""
+    """Apply pending migrations inside the caller's write transaction; return the names applied.
+
+    Processes opening the same new database at once take turns: the second finds the migrations
+    the first applied and applies none of them again."""
+    serialise(conn, "migrations")
     schema.schema_migrations.create(conn, checkfirst=True)
     done = set(conn.execute(select(schema.schema_migrations.c.name)).scalars())
     applied: list[str] = []

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, func, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import SQLAlchemyError as SAError
 
 from clearance.errors import ListFormatError, NotFoundError, StoreError
@@ -28,7 +28,7 @@ from clearance.model import (
     VersionInfo,
     canonical_json,
 )
-from clearance.store.backends import WRITE_OPTION, insert_ignore, make_engine
+from clearance.store.backends import WRITE_OPTION, display_name, insert_ignore, is_unavailable, make_engine, serialise
 from clearance.store.migrations import migrate
 from clearance.store.schema import entity_records, list_versions, version_entities
 
@@ -50,13 +50,13 @@ class Store:
     """Persistence for list versions and entities. Construct with a path or URL; call ``close``."""
 
     def __init__(self, db: str, *, engine: Engine | None = None) -> None:
-        self.db = db
+        self.db = display_name(db)  # for messages: without a URL's password
         self.engine = engine or make_engine(db)
         try:
             with self.write() as conn:
                 migrate(conn)
-        except OperationalError as exc:
-            raise StoreError(f"cannot open database {db}: {exc.orig}") from exc
+        except StoreError as exc:
+            raise StoreError(f"cannot open {exc}") from exc
 
     def close(self) -> None:
         self.engine.dispose()
@@ -68,16 +68,25 @@ class Store:
         try:
             with self.engine.connect().execution_options(**{WRITE_OPTION: True}) as conn, conn.begin():
                 yield conn
-        except OperationalError as exc:
-            raise StoreError(f"database {self.db}: {exc.orig}") from exc
+        except DBAPIError as exc:
+            if is_unavailable(exc):
+                raise self._unavailable(exc) from exc
+            raise
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
         try:
             with self.engine.connect() as conn:
                 yield conn
-        except OperationalError as exc:
-            raise StoreError(f"database {self.db}: {exc.orig}") from exc
+        except DBAPIError as exc:
+            if is_unavailable(exc):
+                raise self._unavailable(exc) from exc
+            raise
+
+    def _unavailable(self, exc: DBAPIError) -> StoreError:
+        """A lost or refused connection is a ``StoreError`` (exit 5, HTTP 503: try again later); any
+        other database error is a bug and is raised as it is."""
+        return StoreError(f"database {self.db}: {exc.orig}")
 
     # -- versions ---------------------------------------------------------------------------
     def latest_versions(self) -> list[VersionInfo]:
@@ -148,6 +157,9 @@ class Store:
         record_insert = insert_ignore(self.engine, entity_records)
         try:
             with self.write() as conn:
+                # Two ingests of one source take turns (the second then sees the first's version);
+                # ingests of different sources run side by side.
+                serialise(conn, f"ingest:{meta.source}")
                 previous = self._latest(meta.source, conn)
                 if previous is not None and previous.sha256 == meta.sha256:
                     return IngestResult(version=previous, created=False)
