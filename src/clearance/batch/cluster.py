@@ -44,30 +44,29 @@ def _distributed() -> Any:
     return distributed
 
 
-def _worker_screener(key: str, index: str | bytes, threshold: float) -> Screener:
-    screener = _loaded.get(key)
-    if screener is None:
-        if isinstance(index, str):
-            loaded = index_cache.load(Path(index))
-            if loaded is None:
-                raise ClearanceError(f"a Dask worker could not read the screening index {index}")
-        else:
-            loaded = pickle.loads(index)  # noqa: S301 - the index our own client just sent
-        screener = Screener(loaded, threshold)
-        screener.warm_up()
-        _loaded.clear()  # one index per worker: an older one is not needed again
-        _loaded[key] = screener
-    return screener
-
-
-def _load_index(key: str, index: str | bytes, threshold: float) -> float:
+def _load_index(key: str, index: str | bytes, threshold: float) -> tuple[float, float]:
+    """Load the index on this worker unless it is loaded: (seconds reading the index, seconds
+    loading rigour's name data)."""
+    if key in _loaded:
+        return 0.0, 0.0
     started = time.perf_counter()
-    _worker_screener(key, index, threshold)
-    return time.perf_counter() - started
+    if isinstance(index, str):
+        loaded = index_cache.load(Path(index))
+        if loaded is None:
+            raise ClearanceError(f"a Dask worker could not read the screening index {index}")
+    else:
+        loaded = pickle.loads(index)  # noqa: S301 - the index our own client just sent
+    read = time.perf_counter()
+    screener = Screener(loaded, threshold)
+    screener.warm_up()
+    _loaded.clear()  # one index per worker: an older one is not needed again
+    _loaded[key] = screener
+    return read - started, time.perf_counter() - read
 
 
 def _screen(key: str, index: str | bytes, job: Job, partition: Partition) -> PartResult:
-    return screen_partition(_worker_screener(key, index, job.threshold), job, partition)
+    _load_index(key, index, job.threshold)  # a worker that joined after the others were given the index
+    return screen_partition(_loaded[key], job, partition)
 
 
 def _has_file(path: str, size: int) -> bool:
@@ -91,15 +90,18 @@ def parse_address(address: str) -> tuple[str | None, int]:
 class DaskExecutor:
     """Screens partitions on the workers of a Dask cluster."""
 
-    def __init__(self, address: str, screener: Screener, index_key: str, index_file: Path) -> None:
+    def __init__(self, address: str, screener: Screener, index_key: str, index_file: Path, *,
+                 ship: str = "auto") -> None:
         self.address = address
         self.screener = screener
         self.index_key = index_key
         self.index_file = index_file
         self.workers = 0
         self.description = ""
-        self.ship = ""  # how the index reached the workers: "file" or "bytes"
-        self.ship_seconds = 0.0
+        self.ship = ship  # how the index reaches the workers: "file", "bytes" or "auto" (file when they see it)
+        self.ship_seconds = 0.0  # from sending the index until every worker is ready
+        self.index_seconds = 0.0  # of which the slowest worker spent reading the index
+        self.warm_seconds = 0.0  # and loading rigour's name data
         self._client: Any = None
         self._cluster: Any = None
         self._index: Any = None  # what each task is given to find the index: a path, or scattered bytes
@@ -110,7 +112,7 @@ class DaskExecutor:
         try:
             if scheduler is None:
                 self._cluster = distributed.LocalCluster(n_workers=count, threads_per_worker=1, processes=True,
-                                                         dashboard_address=None, silence_logs=logging.ERROR)
+                                                         dashboard_address=None, silence_logs=logging.CRITICAL)
                 self._client = distributed.Client(self._cluster)
             else:
                 self._client = distributed.Client(scheduler, timeout=CONNECT_TIMEOUT)
@@ -125,9 +127,10 @@ class DaskExecutor:
                             f"{self.ship_seconds:.1f}s)")
         return self
 
-    def _ship_index(self, ship: str = "auto") -> None:
-        """Give every worker the index, once; ``ship`` forces "file" or "bytes" (for the benchmark)."""
+    def _ship_index(self) -> None:
+        """Give every worker the index, once."""
         client = self._client
+        ship = self.ship
         started = time.perf_counter()
         exists = self.index_file.is_file()
         size = self.index_file.stat().st_size if exists else 0
@@ -144,7 +147,9 @@ class DaskExecutor:
         addresses = list(client.scheduler_info()["workers"])
         loads = [client.submit(_load_index, self.index_key, self._index, self.screener.threshold, workers=[a],
                                allow_other_workers=False, pure=False) for a in addresses]
-        client.gather(loads)
+        timings = client.gather(loads)
+        self.index_seconds = max(t[0] for t in timings)
+        self.warm_seconds = max(t[1] for t in timings)
         self.workers = len(addresses)
         self.ship = ship
         self.ship_seconds = time.perf_counter() - started

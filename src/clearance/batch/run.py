@@ -77,7 +77,8 @@ class BatchReport:
     resumed_partitions: int  # finished by an earlier, interrupted run
     resumed_rows: int
     workers: str  # where the partitions were screened
-    seconds: float  # screening time of this run
+    seconds: float  # time of this run until every part was written, setup included
+    setup_seconds: float  # starting the workers and giving them the index
 
 
 def run_folder(out: Path) -> Path:
@@ -229,6 +230,7 @@ def _run(input_path: Path, out: Path, spec: RunSpec, fmt: str, folder: RunFolder
     todo = (p for p in split(read_rows(input_path), spec.partition_size) if p.number not in done)
     started = time.perf_counter()
     with executor() as pool:
+        setup = time.perf_counter() - started
         workers = pool.description
         for result in pool.map(job, todo):
             folder.write(result)
@@ -245,4 +247,4 @@ def _run(input_path: Path, out: Path, spec: RunSpec, fmt: str, folder: RunFolder
     finally:
         partial.unlink(missing_ok=True)
     folder.remove()
-    return BatchReport(out, rows, matched, len(parts), len(done), resumed_rows, workers, seconds)
+    return BatchReport(out, rows, matched, len(parts), len(done), resumed_rows, workers, seconds, setup)

@@ -105,7 +105,7 @@ def screen_file(engine: Engine, input_file: Path, out_file: Path, threshold: flo
         report = engine.screen_file(
             input_file, out_file, threshold=threshold, limit=limit, workers=workers or default_workers(),
             dask=dask_address, partition_size=partition_size, restart=restart,
-            progress=lambda done, total: progress(input_file.name, done, total),
+            progress=(lambda done, total: progress(input_file.name, done, total)) if console.is_terminal else None,
             notice=lambda message: console.print(message, highlight=False))
     origin, seconds = engine.screener().startup
     resumed = (f" ({report.resumed_rows:,} of them from {report.resumed_partitions} partition(s) finished by an "
