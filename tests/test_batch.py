@@ -5,6 +5,7 @@ run, bad rows named by line and column. The Dask cluster runs are in test_batch_
 from __future__ import annotations
 
 import csv
+import fcntl
 import json
 import os
 import re
@@ -276,3 +277,23 @@ def test_sigkill_during_a_batch_then_resume(db: str, tmp_path: Path) -> None:
     assert done.returncode == 0
     assert out.read_bytes() == clean.read_bytes()
     assert not folder.exists()
+
+
+def test_two_runs_do_not_write_the_same_results(db: str, tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "in.csv", queries(10))
+    out = tmp_path / "out.jsonl"
+    folder = run_folder(out)
+    folder.mkdir()
+    with (folder / ".lock").open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a running screen-file holds it
+        with Engine(db) as engine, pytest.raises(ConflictError, match="another screen-file run is writing"):
+            engine.screen_file(source, out)
+    with Engine(db) as engine:
+        assert engine.screen_file(source, out).rows == 10
+
+
+def test_workers_and_dask_exclude_each_other(db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = write_csv(tmp_path / "in.csv", queries(3))
+    code, err = run(capsys, "screen-file", str(source), "--out", str(tmp_path / "out.jsonl"), "--workers", "2",
+                    "--dask", "local:2", "--db", db)
+    assert code == 2 and "--workers and --dask: give one of them" in err
