@@ -15,7 +15,6 @@ come back as the bytes of their part of the results file, in whatever order they
 from __future__ import annotations
 
 import logging
-import os
 import pickle
 import time
 from collections.abc import Iterator
@@ -160,10 +159,6 @@ class DaskExecutor:
         if self._cluster is not None:
             self._cluster.close()
         self._client = self._cluster = self._index = None
-
-    def worker_pids(self) -> dict[str, int]:
-        """The process id of each worker, by worker address (to sample their memory)."""
-        return dict(self._client.run(os.getpid))
 
     def map(self, job: Job, partitions: Iterator[Partition]) -> Iterator[PartResult]:
         distributed = _distributed()
