@@ -147,7 +147,8 @@ class RunFolder:
         _write_atomic(self.path / name, result.data)
 
     def parts(self) -> list[Path]:
-        return sorted(self.path.glob("*.part"))
+        """The part files in input order."""
+        return sorted(self.path.glob("*.part"), key=lambda part: int(part.stem.split("-")[0]))
 
     def _clear(self) -> None:
         for old in [*self.path.glob("*.part"), *self.path.glob("*.tmp"), self.path / MANIFEST]:
