@@ -98,7 +98,7 @@ def test_screen_file_jsonl_in_input_order(db: str, tmp_path: Path, capsys: pytes
     assert lines[1]["results"] == []
     assert lines[3]["results"][0]["entity_id"] == f"{SOURCE}:a-ew001pa"
     assert lines[4]["results"][0]["entity_id"] == f"{SOURCE}:p-putin"
-    assert "screened 300 rows with 2 worker(s): 240 with a match" in " ".join(err.split())
+    assert "screened 300 rows with 2 local processes: 240 with a match" in " ".join(err.split())
 
 
 def test_screen_file_csv(db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -132,13 +132,13 @@ def test_screen_file_bad_rows_exit_2_and_leave_no_output(db: str, tmp_path: Path
     code, _, err = run(capsys, "screen-file", str(source), "--out", str(out), "--db", db)
     assert code == 2
     assert str(source) in err.replace("\n", "") and message in " ".join(err.split())
-    assert not out.exists() and not list(tmp_path.glob("*.partial"))
+    assert not out.exists() and not list(tmp_path.glob("*.partial")) and not list(tmp_path.glob("*.parts"))
 
 
 def test_screen_file_refuses_unknown_output_format(db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     source = _write(tmp_path / "in.csv", [["name"], ["Mahan Air"]])
     code, _, err = run(capsys, "screen-file", str(source), "--out", str(tmp_path / "out.xlsx"), "--db", db)
-    assert code == 2 and "expected .jsonl or .csv" in " ".join(err.split())
+    assert code == 2 and "unknown format '.xlsx' (expected .csv, .jsonl or .parquet)" in " ".join(err.split())
 
 
 def test_json_output_matches_docs(db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

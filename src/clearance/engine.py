@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from clearance import index_cache, reference_cache
+from clearance import batch, index_cache, reference_cache
 from clearance.audit import AuditLog, utc_now
 from clearance.batch import screen_stream
 from clearance.decisions import Alerts, Counterparties, Counterparty, Keys, Records, StoredCheck, StoredScreening
@@ -367,6 +367,33 @@ class Engine:
     ) -> Iterator[ScreenResult]:
         """Screen queries in input order, streaming, on ``workers`` processes."""
         return screen_stream(self.screener(), queries, threshold=threshold, limit=limit, workers=workers)
+
+    def screen_file(
+        self,
+        input_path: Path,
+        out: Path,
+        *,
+        threshold: float | None = None,
+        limit: int = 10,
+        workers: int = 1,
+        dask: str | None = None,
+        partition_size: int = batch.DEFAULT_PARTITION_ROWS,
+        restart: bool = False,
+        progress: Callable[[int, int | None], None] | None = None,
+        notice: Callable[[str], None] | None = None,
+    ) -> batch.BatchReport:
+        """Screen every row of a query file (CSV, JSON lines or Parquet) into a results file, in
+        input order, on ``workers`` local processes or the Dask cluster ``dask`` names
+        (``tcp://HOST:PORT`` or ``local[:N]``). Interrupted runs resume (see :mod:`clearance.batch.run`)."""
+        screener = self.screener()
+        key = self._screener[0] if self._screener is not None else index_cache.index_key(self.lists())
+        spec = batch.RunSpec(self.threshold if threshold is None else threshold, limit, partition_size, key,
+                             screener.lists())
+        index_file = index_cache.index_path(self.settings, key)
+        return batch.run_file(
+            input_path, out, spec,
+            lambda: batch.executor(screener, workers=workers, dask=dask, index_key=key, index_file=index_file),
+            restart=restart, progress=progress, notice=notice)
 
     # -- policy ---------------------------------------------------------------------------
     def airports(self) -> AirportIndex:

@@ -1,4 +1,4 @@
-"""Screening commands: screen (one name) and screen-file (a CSV of names, on all cores)."""
+"""Screening commands: screen (one name) and screen-file (a file of names, on all cores or a Dask cluster)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,14 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from clearance.batch import default_workers
+from clearance.batch import DEFAULT_PARTITION_ROWS, default_workers
 from clearance.cli.options import json_option, record_option, with_engine
 from clearance.cli.output import emit_json, err_console, out_console, progress_bar
 from clearance.engine import Engine
+from clearance.errors import ConfigurationError
 from clearance.model import EntityType
 from clearance.model.screening import ScreenResult
-from clearance.screening_io import ResultWriter, build_query, count_rows, read_queries
+from clearance.screening_io import build_query
 
 threshold_option = click.option(
     "--threshold", type=click.FloatRange(0.0, 1.0), default=None,
@@ -86,43 +87,39 @@ def _print_result(result: ScreenResult) -> None:
 
 
 @click.command(name="screen-file")
-@click.argument("input_file", metavar="INPUT.csv", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("input_file", metavar="INPUT", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Results file: .jsonl (one JSON result per input row) or .csv (one row per hit).")
+              help="Results file: .jsonl (one JSON result per input row), .csv or .parquet (one row per hit).")
 @threshold_option
 @limit_option
 @click.option("--workers", type=click.IntRange(1, 256), default=None,
-              help="Processes screening in parallel (default: all cores).")
+              help="Processes screening in parallel on this machine (default: all cores).")
+@click.option("--dask", "dask_address", default=None, metavar="tcp://HOST:PORT|local[:N]",
+              help="Screen on a Dask cluster: a running scheduler, or N local worker processes (needs the dask "
+                   "extra).")
+@click.option("--partition-size", type=click.IntRange(1, 10_000_000), default=DEFAULT_PARTITION_ROWS,
+              show_default=True, help="Rows per partition: the unit of work, and of resuming an interrupted run.")
+@click.option("--restart", is_flag=True,
+              help="Discard the finished partitions of an earlier run instead of resuming it.")
 @with_engine
 def screen_file(engine: Engine, input_file: Path, out_file: Path, threshold: float | None, limit: int,
-                workers: int | None) -> None:
-    """Screen every row of a CSV (columns id,name,type,birth_date,country,identifiers; only name
-    required), streaming results to a file in input order."""
-    fmt = ResultWriter.format_of(out_file)
-    workers = workers or default_workers()
-    screened = matched = 0
+                workers: int | None, dask_address: str | None, partition_size: int, restart: bool) -> None:
+    """Screen every row of a CSV, JSON lines or Parquet file (columns id,name,type,birth_date,country,identifiers;
+    only name required) into a results file in input order. An interrupted run resumes where it stopped."""
+    if workers is not None and dask_address is not None:
+        raise ConfigurationError("--workers and --dask: give one of them (--dask local:N for N local Dask workers)")
     console = err_console()
     with progress_bar("screen") as progress:
         engine.screener()  # build or load the index before the clock of the progress bar starts
-        total = count_rows(input_file) if console.is_terminal else None
-        partial = out_file.with_name(out_file.name + ".partial")
-        try:
-            with partial.open("w", encoding="utf-8", newline="") as fh:
-                writer = ResultWriter(fh, fmt)
-                for result in engine.screen_many(read_queries(input_file), threshold=threshold, limit=limit,
-                                                 workers=workers):
-                    writer.write(result)
-                    screened += 1
-                    matched += bool(result.matches)
-                    if screened % 200 == 0:
-                        progress(input_file.name, screened, total)
-        except BaseException:
-            partial.unlink(missing_ok=True)  # no half-written results file is left behind
-            raise
-        progress(input_file.name, screened, total)
-        partial.replace(out_file)
+        report = engine.screen_file(
+            input_file, out_file, threshold=threshold, limit=limit, workers=workers or default_workers(),
+            dask=dask_address, partition_size=partition_size, restart=restart,
+            progress=(lambda done, total: progress(input_file.name, done, total)) if console.is_terminal else None,
+            notice=lambda message: console.print(message, highlight=False))
     origin, seconds = engine.screener().startup
-    console.print(f"screened {screened:,} rows with {workers} worker(s): {matched:,} with a match; "
+    resumed = (f" ({report.resumed_rows:,} of them from {report.resumed_partitions} partition(s) finished by an "
+               "earlier run)") if report.resumed_partitions else ""
+    console.print(f"screened {report.rows:,} rows{resumed} with {report.workers}: {report.matched:,} with a match; "
                   f"results in {out_file} (index {origin} in {seconds:.1f}s)", highlight=False)
 
 
