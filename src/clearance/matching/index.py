@@ -20,14 +20,18 @@ arithmetic: a name hit by ``h`` of the query's ``n`` distinctive words cannot sc
 are never aligned. The sets of names hit by at least ``h`` words are set intersections, done in
 C, so a common word ("Mohammad", "Smith") costs little.
 
-Names are analysed when the index is built (their keys come from the analysis), but the index
-keeps only the raw names: a name is analysed again, once per process, when it is first aligned.
-That keeps the cached index small and quick to load.
+Names are analysed when the index is built (their keys come from the analysis), and the index
+keeps each name's analysis as a small pickle, unpickled when the name is first aligned in a
+process: loading the cached index does not rebuild every name, and screening never needs
+rigour's name data for a listed name. The index also keeps the :class:`Lexicon` of the person
+names' words, so that a query made of listed words is tagged without loading rigour's person
+tagger (seconds in every new process).
 """
 
 from __future__ import annotations
 
 import math
+import pickle
 from collections.abc import Iterable, Iterator
 from itertools import combinations
 from typing import Any, NamedTuple
@@ -35,7 +39,17 @@ from typing import Any, NamedTuple
 from clearance.matching.align import DEFAULT_PARAMS, LONG_WORD, symbol_score
 from clearance.matching.features import Candidate, IdentifierKey, PreparedQuery
 from clearance.matching.identifiers import identifier_key
-from clearance.matching.names import EXTRA_WEIGHTS, FAMILY_OF_TYPE, STRONG, Family, NameForm, Token, TokenKind, analyze
+from clearance.matching.names import (
+    EXTRA_WEIGHTS,
+    FAMILY_OF_TYPE,
+    STRONG,
+    Family,
+    Lexicon,
+    NameForm,
+    Token,
+    TokenKind,
+    analyze,
+)
 from clearance.model import Entity, NameKind
 from clearance.model.screening import ListRef
 
@@ -134,6 +148,8 @@ class ScreeningIndex:
         self.lists = lists
         self.candidates: list[Candidate] = []
         self.names: list[str] = []  # name id -> the name as published
+        self.analysed: list[bytes] = []  # name id -> its analysed variants (list[NameForm]), pickled
+        self.lexicon = Lexicon()  # the symbols of the person names' words and phrases
         self.owner: list[int] = []  # name id -> candidate position
         self.size: list[int] = []  # name id -> distinctive words (fewest over its variants)
         self.single_word: frozenset[int] = frozenset()  # names with one distinctive word
@@ -168,11 +184,12 @@ class ScreeningIndex:
             raw = entity_names(entity)
             first = len(index.names)
             for name in raw:
-                forms = analyze([name], family)
+                forms = analyze([name], family, learn=index.lexicon)
                 if not forms:
                     continue
                 name_id = len(index.names)
                 index.names.append(name)
+                index.analysed.append(pickle.dumps(forms, protocol=pickle.HIGHEST_PROTOCOL))
                 index.owner.append(position)
                 index.size.append(min(form.strong for form in forms))
                 index.name_count[family] += 1
@@ -198,13 +215,12 @@ class ScreeningIndex:
 
     # -- names ------------------------------------------------------------------------------
     def forms(self, name_id: int) -> list[NameForm]:
-        """The analysed variants of a name (analysed on first use in this process)."""
+        """The analysed variants of a name (unpickled on first use in this process)."""
         forms = self._forms.get(name_id)
         if forms is None:
             if len(self._forms) >= _FORM_CACHE:
                 self._forms.clear()
-            candidate = self.candidates[self.owner[name_id]]
-            forms = analyze([self.names[name_id]], candidate.family)
+            forms = pickle.loads(self.analysed[name_id])  # noqa: S301 - pickled by build() above
             self._forms[name_id] = forms
         return forms
 

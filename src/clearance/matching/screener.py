@@ -8,7 +8,7 @@ from clearance.errors import QueryError
 from clearance.matching.features import MAX_BONUS, Candidate, IdentifierKey, PreparedQuery, compare, score
 from clearance.matching.identifiers import identifier_key
 from clearance.matching.index import ScreeningIndex, entity_names, make_candidate
-from clearance.matching.names import FAMILY_OF_TYPE, Family, NameForm, analyze
+from clearance.matching.names import FAMILY_OF_TYPE, Family, Lexicon, NameForm, analyze
 from clearance.model import Entity, IdScheme
 from clearance.model.screening import FeatureScore, Hit, ListRef, Query, ScreenResult
 
@@ -30,8 +30,9 @@ class Retrieved:
     rarity: float
 
 
-def prepare(query: Query) -> PreparedQuery:
-    """Analyse a query once: identifier keys now, names per family on first use."""
+def prepare(query: Query, lexicon: Lexicon | None = None) -> PreparedQuery:
+    """Analyse a query once: identifier keys now, names per family on first use (person names
+    tagged from ``lexicon`` when it knows their words)."""
     idents = [IdentifierKey(identifier_key(i.value, i.scheme), i.scheme, i.value) for i in query.identifiers]
     name = " ".join(query.name.split())
     # A name with digits and few words may be a code (a tail number, an IMO number): it is
@@ -47,7 +48,7 @@ def prepare(query: Query) -> PreparedQuery:
         country=query.country.upper() if query.country else None,
         gender=query.gender,
         identifiers=tuple(i for i in idents if i.key),
-        analyse=lambda family: analyze([name], family, query=True) if name else [],
+        analyse=lambda family: analyze([name], family, query=True, lexicon=lexicon) if name else [],
     )
 
 
@@ -120,7 +121,7 @@ class Screener:
         threshold = self.threshold if threshold is None else threshold
         if not 0.0 <= threshold <= 1.0:
             raise QueryError(f"query: field 'threshold' is {threshold} (expected a number from 0 to 1)")
-        prepared = prepare(query)
+        prepared = prepare(query, self.index.lexicon)
         floor = report_floor(threshold)
         hits: list[Hit] = []
         for found in self.retrieve(prepared, floor, query.sources):
