@@ -32,9 +32,10 @@ from __future__ import annotations
 
 import math
 import pickle
+from array import array
 from collections.abc import Iterable, Iterator
 from itertools import combinations
-from typing import Any, NamedTuple
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from clearance.matching.align import DEFAULT_PARAMS, LONG_WORD, symbol_score
 from clearance.matching.features import Candidate, IdentifierKey, PreparedQuery
@@ -62,6 +63,9 @@ _FUZZY_MIN_LENGTH = 3  # shorter words are matched exactly or by symbol
 _ENTITY_NAME_KINDS = (NameKind.PRIMARY, NameKind.ALIAS, NameKind.NON_LATIN, NameKind.PREVIOUS,
                       NameKind.WEAK_ALIAS)
 _FORM_CACHE = 200_000  # analysed names kept per process
+_POSTING = "I"  # array type code of the name ids in a posting (and in _posting's cast)
+_WORDS = " "  # separates the vocabulary words of a neighbours entry (words have no spaces)
+T = TypeVar("T")
 _WORD_CACHE = 50_000  # looked-up query words kept per process
 
 
@@ -141,34 +145,75 @@ def bound(values: list[float], left: list[LeftOver], size: int) -> float:
     return numerator / (denominator + params.extra_candidate * spare)
 
 
+class PickledList(Generic[T]):
+    """A list kept as one pickle per item, unpickled on first access (then kept, up to ``cache``
+    items): loading the index file does not rebuild objects a process never looks at."""
+
+    def __init__(self, cache: int = _FORM_CACHE) -> None:
+        self._items: list[bytes] = []
+        self._cache = cache
+        self._loaded: dict[int, T] = {}
+
+    def __getstate__(self) -> tuple[list[bytes], int]:
+        return self._items, self._cache
+
+    def __setstate__(self, state: tuple[list[bytes], int]) -> None:
+        self._items, self._cache = state
+        self._loaded = {}
+
+    def append(self, item: T) -> None:
+        self._items.append(pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __getitem__(self, position: int) -> T:
+        item = self._loaded.get(position)
+        if item is None:
+            if len(self._loaded) >= self._cache:
+                self._loaded.clear()
+            item = pickle.loads(self._items[position])  # noqa: S301 - pickled by append() above
+            self._loaded[position] = item
+        return item
+
+    def __iter__(self) -> Iterator[T]:
+        return (self[i] for i in range(len(self._items)))
+
+
+def _posting(blob: bytes | None) -> memoryview[int] | tuple[()]:
+    return memoryview(blob).cast("I") if blob else ()
+
+
 class ScreeningIndex:
     """Every candidate of a set of list versions, and the keys that retrieve their names."""
 
     def __init__(self, lists: tuple[ListRef, ...]) -> None:
         self.lists = lists
-        self.candidates: list[Candidate] = []
+        self.candidates: PickledList[Candidate] = PickledList()
+        self.source_of: list[str] = []  # candidate position -> its source (without unpickling it)
+        self.sources: frozenset[str] = frozenset()  # the sources of the candidates
         self.names: list[str] = []  # name id -> the name as published
-        self.analysed: list[bytes] = []  # name id -> its analysed variants (list[NameForm]), pickled
+        self.analysed: PickledList[list[NameForm]] = PickledList()  # name id -> its analysed variants
         self.lexicon = Lexicon()  # the symbols of the person names' words and phrases
         self.owner: list[int] = []  # name id -> candidate position
         self.size: list[int] = []  # name id -> distinctive words (fewest over its variants)
         self.single_word: frozenset[int] = frozenset()  # names with one distinctive word
-        self.postings: dict[str, tuple[int, ...]] = {}
-        self.neighbours: dict[str, tuple[str, ...]] = {}  # deletion variant -> vocabulary words
+        # key -> name ids, packed (array type _POSTING): a few bytes objects load faster than
+        # millions of ints
+        self.postings: dict[str, bytes] = {}
+        self.neighbours: dict[str, str] = {}  # deletion variant -> vocabulary words, joined by _WORDS
         self.identifiers: dict[str, tuple[int, ...]] = {}  # identifier key -> candidate positions
         self.name_count = {family: 0 for family in Family}
-        self._forms: dict[int, list[NameForm]] = {}
         self._word_cache: dict[tuple[Any, ...], tuple[list[tuple[float, frozenset[int]]], int]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
-        state["_forms"] = {}  # analysed names and looked-up words are rebuilt on demand, not stored
-        state["_word_cache"] = {}
+        state["_word_cache"] = {}  # looked-up words are looked up again, not stored
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self._forms, self._word_cache = {}, {}
+        self._word_cache = {}
 
     # -- building ---------------------------------------------------------------------------
     @classmethod
@@ -177,6 +222,7 @@ class ScreeningIndex:
         postings: dict[str, list[int]] = {}
         identifiers: dict[str, list[int]] = {}
         vocabulary: set[str] = set()
+        sources: set[str] = set()
         for entity in entities:
             position = len(index.candidates)
             family = FAMILY_OF_TYPE[entity.type]
@@ -189,7 +235,7 @@ class ScreeningIndex:
                     continue
                 name_id = len(index.names)
                 index.names.append(name)
-                index.analysed.append(pickle.dumps(forms, protocol=pickle.HIGHEST_PROTOCOL))
+                index.analysed.append(forms)
                 index.owner.append(position)
                 index.size.append(min(form.strong for form in forms))
                 index.name_count[family] += 1
@@ -201,28 +247,26 @@ class ScreeningIndex:
                     vocabulary.update(t.text for t in form.tokens if len(t.text) >= _FUZZY_MIN_LENGTH)
             candidate = make_candidate(entity, family, range(first, len(index.names)))
             index.candidates.append(candidate)
+            sources.add(candidate.source)
+            index.source_of.append(candidate.source)
             for ident in candidate.identifiers:
                 identifiers.setdefault(ident.key, []).append(position)
+        index.sources = frozenset(sources)
         index.single_word = frozenset(i for i, size in enumerate(index.size) if size <= 1)
-        index.postings = {k: tuple(v) for k, v in postings.items()}
+        index.postings = {k: array(_POSTING, v).tobytes() for k, v in postings.items()}
+
         index.identifiers = {k: tuple(dict.fromkeys(v)) for k, v in identifiers.items()}
         neighbours: dict[str, list[str]] = {}
         for word in vocabulary:
             for variant in _deletions(word):
                 neighbours.setdefault(variant, []).append(word)
-        index.neighbours = {k: tuple(v) for k, v in neighbours.items()}
+        index.neighbours = {k: _WORDS.join(v) for k, v in neighbours.items()}
         return index
 
     # -- names ------------------------------------------------------------------------------
     def forms(self, name_id: int) -> list[NameForm]:
-        """The analysed variants of a name (unpickled on first use in this process)."""
-        forms = self._forms.get(name_id)
-        if forms is None:
-            if len(self._forms) >= _FORM_CACHE:
-                self._forms.clear()
-            forms = pickle.loads(self.analysed[name_id])  # noqa: S301 - pickled by build() above
-            self._forms[name_id] = forms
-        return forms
+        """The analysed variants of a name."""
+        return self.analysed[name_id]
 
     def candidate_forms(self, candidate: Candidate) -> list[NameForm]:
         return [form for name_id in candidate.name_ids for form in self.forms(name_id)]
@@ -289,9 +333,9 @@ class ScreeningIndex:
         tiers, frequency = self._word_tiers(prefix, token, frozenset(symbols))
         joined: set[int] = set()
         if position + 1 < len(form.tokens):
-            joined.update(self.postings.get(prefix + "t" + token.text + form.tokens[position + 1].text, ()))
+            joined.update(_posting(self.postings.get(prefix + "t" + token.text + form.tokens[position + 1].text)))
         if position > 0:
-            joined.update(self.postings.get(prefix + "t" + form.tokens[position - 1].text + token.text, ()))
+            joined.update(_posting(self.postings.get(prefix + "t" + form.tokens[position - 1].text + token.text)))
         if joined:
             same = next((names for value, names in tiers if value == 1.0), frozenset())
             tiers = [(1.0, same | joined)] + [tier for tier in tiers if tier[0] != 1.0]
@@ -320,7 +364,7 @@ class ScreeningIndex:
         found: dict[float, set[int]] = {}
         for value, keys in keyed:
             for key in keys:
-                posting = postings.get(key)
+                posting = _posting(postings.get(key))
                 if posting:
                     found.setdefault(value, set()).update(posting)
                     frequency = max(frequency, len(posting))
@@ -361,10 +405,14 @@ class ScreeningIndex:
 
     def _neighbours_of(self, word: str) -> set[str]:
         """Vocabulary words within one edit of ``word`` (deletion, insertion, substitution)."""
-        found: set[str] = set(self.neighbours.get(word, ()))  # the query lacks a letter
+        neighbours = self.neighbours
+        words = neighbours.get(word)
+        found: set[str] = set(words.split(_WORDS)) if words else set()  # the query lacks a letter
         for variant in _deletions(word):
             found.add(variant)  # the query has an extra letter (a key only if it is a word)
-            found.update(self.neighbours.get(variant, ()))  # one letter differs
+            words = neighbours.get(variant)
+            if words:
+                found.update(words.split(_WORDS))  # one letter differs
         return found
 
     def identifier_hits(self, keys: Iterable[IdentifierKey]) -> set[int]:

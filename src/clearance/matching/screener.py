@@ -72,7 +72,7 @@ class Screener:
         self.index = index
         self.threshold = threshold
         self.startup: tuple[str, float] = ("given", 0.0)  # how the index was obtained, seconds taken
-        self._sources = {c.source for c in index.candidates} | {ref.source for ref in index.lists}
+        self._sources = set(index.sources) | {ref.source for ref in index.lists}
 
     def warm_up(self) -> None:
         """Load rigour's name data now (seconds, once per process), e.g. before forking workers
@@ -93,12 +93,12 @@ class Screener:
             raise QueryError(f"query: field 'sources': {', '.join(sorted(unknown))} not loaded (loaded: {known})")
         families = [query.family] if query.family is not None else [Family.PERSON, Family.ORGANIZATION, Family.OBJECT]
         by_candidate: dict[int, tuple[float, float, list[int]]] = {}
-        candidates = self.index.candidates
+        source_of = self.index.source_of
         owner = self.index.owner
         for family in families:
             for name_id, (value, rarity) in self.index.hits(query, family, floor - MAX_BONUS).items():
                 position = owner[name_id]
-                if wanted and candidates[position].source not in wanted:
+                if wanted and source_of[position] not in wanted:
                     continue
                 entry = by_candidate.get(position)
                 if entry is None:
@@ -111,7 +111,7 @@ class Screener:
         found = [Retrieved(p, tuple(ids), value, rarity) for p, (value, rarity, ids) in ranked]
         seen = {r.position for r in found}
         for position in sorted(self.index.identifier_hits(query.identifiers)):
-            if position not in seen and (not wanted or candidates[position].source in wanted):
+            if position not in seen and (not wanted or source_of[position] in wanted):
                 found.append(Retrieved(position, (), 1.0, 0.0))
         return found
 
