@@ -43,6 +43,7 @@ from clearance.matching.identifiers import identifier_key
 from clearance.matching.names import (
     EXTRA_WEIGHTS,
     FAMILY_OF_TYPE,
+    MATCHED_ONLY,
     STRONG,
     Family,
     Lexicon,
@@ -204,7 +205,7 @@ class ScreeningIndex:
         self.neighbours: dict[str, str] = {}  # deletion variant -> vocabulary words, joined by _WORDS
         self.identifiers: dict[str, tuple[int, ...]] = {}  # identifier key -> candidate positions
         self.name_count = {family: 0 for family in Family}
-        self._word_cache: dict[tuple[Any, ...], tuple[list[tuple[float, frozenset[int]]], int]] = {}
+        self._word_cache: dict[tuple[Any, ...], tuple[list[tuple[float, frozenset[int]]], frozenset[int], int]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -223,6 +224,7 @@ class ScreeningIndex:
         identifiers: dict[str, list[int]] = {}
         vocabulary: set[str] = set()
         sources: set[str] = set()
+        relevant: set[str] = set()  # the symbols of listed names that a query's must meet to count
         for entity in entities:
             position = len(index.candidates)
             family = FAMILY_OF_TYPE[entity.type]
@@ -240,6 +242,7 @@ class ScreeningIndex:
                 index.size.append(min(form.strong for form in forms))
                 index.name_count[family] += 1
                 for form in forms:
+                    relevant.update(*(t.symbols for t in form.tokens), *(g.symbols for g in form.groups))
                     for key in _name_keys(form, prefix):
                         bucket = postings.setdefault(key, [])
                         if not bucket or bucket[-1] != name_id:
@@ -252,6 +255,7 @@ class ScreeningIndex:
             for ident in candidate.identifiers:
                 identifiers.setdefault(ident.key, []).append(position)
         index.sources = frozenset(sources)
+        index.lexicon.restrict(frozenset(s for s in relevant if s.split(":", 1)[0] in MATCHED_ONLY))
         index.single_word = frozenset(i for i, size in enumerate(index.size) if size <= 1)
         index.postings = {k: array(_POSTING, v).tobytes() for k, v in postings.items()}
 
@@ -296,20 +300,30 @@ class ScreeningIndex:
             strong_tiers = [tiers.get(i, []) for i in strong]
             hit_sets = [union.get(i, frozenset()) for i in strong]
             sizes = self.size
+            # Names hit alike (the same pair scores, the same words left, as many words) share a
+            # bound: it is worked out once per form.
+            bounds: dict[tuple[tuple[float, ...], int, int], float] = {}
             for name_id in self._worth_aligning(hit_sets, leftovers, floor):
                 values: list[float] = []
-                left: list[LeftOver] = []
+                missing = 0  # bit k: strong word k did not hit the name
                 for k, found_tiers in enumerate(strong_tiers):
                     for value, names in found_tiers:
                         if name_id in names:
                             values.append(value)
                             break
                     else:
-                        left.append(leftovers[k])
+                        missing |= 1 << k
                 size = sizes[name_id]
-                # Every word paired and nothing left over on either side: the mean pair score.
-                full = not left and size <= len(values)
-                value = sum(values) / len(values) if full else bound(values, left, size)
+                pattern = (tuple(values), missing, size)
+                value = bounds.get(pattern, -1.0)
+                if value < 0.0:
+                    # Every word paired and nothing left over on either side: the mean pair score.
+                    if not missing and size <= len(values):
+                        value = sum(values) / len(values)
+                    else:
+                        left = [leftovers[k] for k in range(len(leftovers)) if missing >> k & 1]
+                        value = bound(values, left, size)
+                    bounds[pattern] = value
                 if value < floor:
                     continue
                 found_rarity = 0.0
@@ -330,7 +344,7 @@ class ScreeningIndex:
         for group in form.groups:
             if group.start <= position < group.end:
                 symbols.update(s for s in group.symbols if s.startswith("NAME:"))
-        tiers, frequency = self._word_tiers(prefix, token, frozenset(symbols))
+        tiers, everything, frequency = self._word_tiers(prefix, token, frozenset(symbols))
         joined: set[int] = set()
         if position + 1 < len(form.tokens):
             joined.update(_posting(self.postings.get(prefix + "t" + token.text + form.tokens[position + 1].text)))
@@ -339,12 +353,13 @@ class ScreeningIndex:
         if joined:
             same = next((names for value, names in tiers if value == 1.0), frozenset())
             tiers = [(1.0, same | joined)] + [tier for tier in tiers if tier[0] != 1.0]
-        everything = frozenset().union(*(names for _, names in tiers)) if tiers else frozenset()
+            everything = everything | joined
         return tiers, everything, frequency
 
     def _word_tiers(self, prefix: str, token: Token, symbols: frozenset[str]
-                    ) -> tuple[list[tuple[float, frozenset[int]]], int]:
-        """The hits of one word out of context (cached: names repeat across queries)."""
+                    ) -> tuple[list[tuple[float, frozenset[int]]], frozenset[int], int]:
+        """The hits of one word out of context, in tiers and all together (cached: names repeat
+        across queries)."""
         cache_key = (prefix, token.text, symbols, token.skeleton if token.foreign else "", token.kind)
         cached = self._word_cache.get(cache_key)
         if cached is not None:
@@ -369,10 +384,11 @@ class ScreeningIndex:
                     found.setdefault(value, set()).update(posting)
                     frequency = max(frequency, len(posting))
         tiers = [(value, frozenset(found[value])) for value in sorted(found, reverse=True)]
+        everything = frozenset().union(*found.values())
         if len(self._word_cache) >= _WORD_CACHE:
             self._word_cache.clear()
-        self._word_cache[cache_key] = (tiers, frequency)
-        return tiers, frequency
+        self._word_cache[cache_key] = (tiers, everything, frequency)
+        return tiers, everything, frequency
 
     def _worth_aligning(self, sets: list[frozenset[int]], leftovers: list[LeftOver], floor: float) -> set[int]:
         """Names hit by enough of the query's distinctive words to possibly reach ``floor``."""

@@ -25,6 +25,7 @@ from typing import NamedTuple
 from rigour.names import Name as RigourName
 from rigour.names import NamePart, NamePartTag, NameTypeTag, Symbol, analyze_names
 from rigour.names.symbol import SymbolCategory
+from rigour.names.tokenize import tokenize_name
 
 from clearance.matching.text import (
     SYLLABIC_NAME_SCRIPTS,
@@ -191,8 +192,23 @@ def _symbol_key(symbol: Symbol) -> tuple[str, str]:
 SpanKey = tuple[tuple[int, ...], str, str]
 
 
-def _spans(name: RigourName) -> list[SpanKey]:
-    return [(tuple(p.index for p in span.parts), *_symbol_key(span.symbol)) for span in name.spans]
+# Symbol categories that only count when both names have the same symbol: a query's symbols of
+# these categories that no listed name has can be left out without changing any score.
+MATCHED_ONLY = frozenset({"NAME", "NICK"})
+
+
+def _spans(name: RigourName, relevant: frozenset[str] | None = None) -> list[SpanKey]:
+    """The spans of ``name``, without the MATCHED_ONLY symbols not in ``relevant`` (if given)."""
+    spans: list[SpanKey] = []
+    for span in name.spans:
+        key, category = _symbol_key(span.symbol)
+        if relevant is not None and category in MATCHED_ONLY and key not in relevant:
+            continue
+        spans.append((tuple(p.index for p in span.parts), key, category))
+    return spans
+
+
+_NO_CATEGORIES: set[str] = set()
 
 
 def _form(parts: Sequence[NamePart], spans: Iterable[SpanKey], original: str, family: Family) -> NameForm | None:
@@ -208,26 +224,19 @@ def _form(parts: Sequence[NamePart], spans: Iterable[SpanKey], original: str, fa
     tokens: list[Token] = []
     position: dict[int, int] = {}
     for part in parts:
-        ascii_form = part.form.isascii()
-        text = latin(part.comparable if ascii_form or part.comparable.isascii() else part.form)
+        # Each attribute of a rigour part is a new Python object: read each once.
+        form, comparable, index = part.form, part.comparable, part.index
+        ascii_form = form.isascii()
+        text = latin(comparable if ascii_form or comparable.isascii() else form)
         if not text:
             continue
-        scripts = _LATIN if ascii_form else scripts_of(part.form)
+        scripts = _LATIN if ascii_form else scripts_of(form)
         syllabic = bool(scripts) and scripts <= SYLLABIC_NAME_SCRIPTS
-        kind = _kind(part.tag, text, categories.get(part.index, set()), family, syllabic)
-        position[part.index] = len(tokens)
-        tokens.append(
-            Token(
-                text=text,
-                original=part.form,
-                kind=kind,
-                weight=KIND_WEIGHTS[kind],
-                symbols=frozenset(single.get(part.index, ())),
-                skeleton=consonant_skeleton(text, part.form.startswith(_ARABIC_ARTICLE)),
-                foreign=bool(scripts) and "Latin" not in scripts,
-                syllabic=syllabic,
-            )
-        )
+        kind = _kind(part.tag, text, categories.get(index, _NO_CATEGORIES), family, syllabic)
+        position[index] = len(tokens)
+        tokens.append(Token(text, form, kind, KIND_WEIGHTS[kind], frozenset(single.get(index, ())),
+                            consonant_skeleton(text, form.startswith(_ARABIC_ARTICLE)),
+                            bool(scripts) and "Latin" not in scripts, syllabic))
     if not tokens:
         return None
     groups = tuple(
@@ -253,8 +262,24 @@ class Lexicon:
     def __init__(self) -> None:
         # phrase (rigour's part forms) -> its symbols ("CATEGORY:id", "CATEGORY")
         self.phrases: dict[tuple[str, ...], tuple[tuple[str, str], ...]] = {}
+        self.relevant: frozenset[str] | None = None  # the MATCHED_ONLY symbols listed names have
+        self.tokens: set[str] = set()  # the words of the listed names, before rigour's analysis
+
+    def restrict(self, relevant: frozenset[str]) -> None:
+        """Keep only the symbols that can change a score: MATCHED_ONLY symbols that a listed name
+        has, and all others. Queries analysed with this lexicon are restricted the same way."""
+        self.relevant = relevant
+        self.phrases = {
+            phrase: tuple(s for s in symbols if s[1] not in MATCHED_ONLY or s[0] in relevant)
+            for phrase, symbols in self.phrases.items()
+        }
+
+    def may_know(self, text: str) -> bool:
+        """False when a word of ``text`` is in no listed name (a quick test before analysing)."""
+        return all(token in self.tokens for token in tokenize_name(text.lower()))
 
     def learn(self, name: RigourName) -> None:
+        self.tokens.update(tokenize_name(name.original.lower()))
         phrases = self.phrases
         forms = {part.index: part.form for part in name.parts}
         found: dict[tuple[str, ...], set[tuple[str, str]]] = {(form,): set() for form in forms.values()}
@@ -299,7 +324,7 @@ _RULE_CATEGORIES = frozenset({"INITIAL"})
 def _analysed(tag: NameTypeTag, text: str, query: bool, lexicon: Lexicon | None,
               learn: Lexicon | None) -> list[tuple[Sequence[NamePart], list[SpanKey]]]:
     """rigour's parts and symbol spans of one name; from ``lexicon`` when it knows every word."""
-    if lexicon is not None and tag is NameTypeTag.PER:
+    if lexicon is not None and tag is NameTypeTag.PER and lexicon.may_know(text):
         names = analyze_names(tag, [text], infer_initials=query, consolidate=False, phonetics=False, symbols=False)
         tagged = [(name.parts, lexicon.spans(name.parts, query)) for name in names]
         if all(spans is not None for _, spans in tagged):
@@ -308,7 +333,7 @@ def _analysed(tag: NameTypeTag, text: str, query: bool, lexicon: Lexicon | None,
     if learn is not None and tag is NameTypeTag.PER:
         for name in names:
             learn.learn(name)
-    return [(name.parts, _spans(name)) for name in names]
+    return [(name.parts, _spans(name, lexicon.relevant if lexicon is not None else None)) for name in names]
 
 
 def analyze(names: list[str], family: Family, *, query: bool = False, lexicon: Lexicon | None = None,
