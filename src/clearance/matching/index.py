@@ -20,22 +20,38 @@ arithmetic: a name hit by ``h`` of the query's ``n`` distinctive words cannot sc
 are never aligned. The sets of names hit by at least ``h`` words are set intersections, done in
 C, so a common word ("Mohammad", "Smith") costs little.
 
-Names are analysed when the index is built (their keys come from the analysis), but the index
-keeps only the raw names: a name is analysed again, once per process, when it is first aligned.
-That keeps the cached index small and quick to load.
+Names are analysed when the index is built (their keys come from the analysis), and the index
+keeps each name's analysis as a small pickle, unpickled when the name is first aligned in a
+process: loading the cached index does not rebuild every name, and screening never needs
+rigour's name data for a listed name. The index also keeps the :class:`Lexicon` of the person
+names' words, so that a query made of listed words is tagged without loading rigour's person
+tagger (seconds in every new process).
 """
 
 from __future__ import annotations
 
 import math
+import pickle
+from array import array
 from collections.abc import Iterable, Iterator
 from itertools import combinations
-from typing import Any, NamedTuple
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from clearance.matching.align import DEFAULT_PARAMS, LONG_WORD, symbol_score
 from clearance.matching.features import Candidate, IdentifierKey, PreparedQuery
 from clearance.matching.identifiers import identifier_key
-from clearance.matching.names import EXTRA_WEIGHTS, FAMILY_OF_TYPE, STRONG, Family, NameForm, Token, TokenKind, analyze
+from clearance.matching.names import (
+    EXTRA_WEIGHTS,
+    FAMILY_OF_TYPE,
+    MATCHED_ONLY,
+    STRONG,
+    Family,
+    Lexicon,
+    NameForm,
+    Token,
+    TokenKind,
+    analyze,
+)
 from clearance.model import Entity, NameKind
 from clearance.model.screening import ListRef
 
@@ -48,6 +64,9 @@ _FUZZY_MIN_LENGTH = 3  # shorter words are matched exactly or by symbol
 _ENTITY_NAME_KINDS = (NameKind.PRIMARY, NameKind.ALIAS, NameKind.NON_LATIN, NameKind.PREVIOUS,
                       NameKind.WEAK_ALIAS)
 _FORM_CACHE = 200_000  # analysed names kept per process
+_POSTING = "I"  # array type code of the name ids in a posting (and in _posting's cast)
+_WORDS = " "  # separates the vocabulary words of a neighbours entry (words have no spaces)
+T = TypeVar("T")
 _WORD_CACHE = 50_000  # looked-up query words kept per process
 
 
@@ -127,32 +146,75 @@ def bound(values: list[float], left: list[LeftOver], size: int) -> float:
     return numerator / (denominator + params.extra_candidate * spare)
 
 
+class PickledList(Generic[T]):
+    """A list kept as one pickle per item, unpickled on first access (then kept, up to ``cache``
+    items): loading the index file does not rebuild objects a process never looks at."""
+
+    def __init__(self, cache: int = _FORM_CACHE) -> None:
+        self._items: list[bytes] = []
+        self._cache = cache
+        self._loaded: dict[int, T] = {}
+
+    def __getstate__(self) -> tuple[list[bytes], int]:
+        return self._items, self._cache
+
+    def __setstate__(self, state: tuple[list[bytes], int]) -> None:
+        self._items, self._cache = state
+        self._loaded = {}
+
+    def append(self, item: T) -> None:
+        self._items.append(pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __getitem__(self, position: int) -> T:
+        item = self._loaded.get(position)
+        if item is None:
+            if len(self._loaded) >= self._cache:
+                self._loaded.clear()
+            item = pickle.loads(self._items[position])  # noqa: S301 - pickled by append() above
+            self._loaded[position] = item
+        return item
+
+    def __iter__(self) -> Iterator[T]:
+        return (self[i] for i in range(len(self._items)))
+
+
+def _posting(blob: bytes | None) -> memoryview[int] | tuple[()]:
+    return memoryview(blob).cast("I") if blob else ()
+
+
 class ScreeningIndex:
     """Every candidate of a set of list versions, and the keys that retrieve their names."""
 
     def __init__(self, lists: tuple[ListRef, ...]) -> None:
         self.lists = lists
-        self.candidates: list[Candidate] = []
+        self.candidates: PickledList[Candidate] = PickledList()
+        self.source_of: list[str] = []  # candidate position -> its source (without unpickling it)
+        self.sources: frozenset[str] = frozenset()  # the sources of the candidates
         self.names: list[str] = []  # name id -> the name as published
+        self.analysed: PickledList[list[NameForm]] = PickledList()  # name id -> its analysed variants
+        self.lexicon = Lexicon()  # the symbols of the person names' words and phrases
         self.owner: list[int] = []  # name id -> candidate position
         self.size: list[int] = []  # name id -> distinctive words (fewest over its variants)
         self.single_word: frozenset[int] = frozenset()  # names with one distinctive word
-        self.postings: dict[str, tuple[int, ...]] = {}
-        self.neighbours: dict[str, tuple[str, ...]] = {}  # deletion variant -> vocabulary words
+        # key -> name ids, packed (array type _POSTING): a few bytes objects load faster than
+        # millions of ints
+        self.postings: dict[str, bytes] = {}
+        self.neighbours: dict[str, str] = {}  # deletion variant -> vocabulary words, joined by _WORDS
         self.identifiers: dict[str, tuple[int, ...]] = {}  # identifier key -> candidate positions
         self.name_count = {family: 0 for family in Family}
-        self._forms: dict[int, list[NameForm]] = {}
-        self._word_cache: dict[tuple[Any, ...], tuple[list[tuple[float, frozenset[int]]], int]] = {}
+        self._word_cache: dict[tuple[Any, ...], tuple[list[tuple[float, frozenset[int]]], frozenset[int], int]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
-        state["_forms"] = {}  # analysed names and looked-up words are rebuilt on demand, not stored
-        state["_word_cache"] = {}
+        state["_word_cache"] = {}  # looked-up words are looked up again, not stored
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self._forms, self._word_cache = {}, {}
+        self._word_cache = {}
 
     # -- building ---------------------------------------------------------------------------
     @classmethod
@@ -161,6 +223,8 @@ class ScreeningIndex:
         postings: dict[str, list[int]] = {}
         identifiers: dict[str, list[int]] = {}
         vocabulary: set[str] = set()
+        sources: set[str] = set()
+        relevant: set[str] = set()  # the symbols of listed names that a query's must meet to count
         for entity in entities:
             position = len(index.candidates)
             family = FAMILY_OF_TYPE[entity.type]
@@ -168,15 +232,17 @@ class ScreeningIndex:
             raw = entity_names(entity)
             first = len(index.names)
             for name in raw:
-                forms = analyze([name], family)
+                forms = analyze([name], family, learn=index.lexicon)
                 if not forms:
                     continue
                 name_id = len(index.names)
                 index.names.append(name)
+                index.analysed.append(forms)
                 index.owner.append(position)
                 index.size.append(min(form.strong for form in forms))
                 index.name_count[family] += 1
                 for form in forms:
+                    relevant.update(*(t.symbols for t in form.tokens), *(g.symbols for g in form.groups))
                     for key in _name_keys(form, prefix):
                         bucket = postings.setdefault(key, [])
                         if not bucket or bucket[-1] != name_id:
@@ -184,29 +250,27 @@ class ScreeningIndex:
                     vocabulary.update(t.text for t in form.tokens if len(t.text) >= _FUZZY_MIN_LENGTH)
             candidate = make_candidate(entity, family, range(first, len(index.names)))
             index.candidates.append(candidate)
+            sources.add(candidate.source)
+            index.source_of.append(candidate.source)
             for ident in candidate.identifiers:
                 identifiers.setdefault(ident.key, []).append(position)
+        index.sources = frozenset(sources)
+        index.lexicon.restrict(frozenset(s for s in relevant if s.split(":", 1)[0] in MATCHED_ONLY))
         index.single_word = frozenset(i for i, size in enumerate(index.size) if size <= 1)
-        index.postings = {k: tuple(v) for k, v in postings.items()}
+        index.postings = {k: array(_POSTING, v).tobytes() for k, v in postings.items()}
+
         index.identifiers = {k: tuple(dict.fromkeys(v)) for k, v in identifiers.items()}
         neighbours: dict[str, list[str]] = {}
         for word in vocabulary:
             for variant in _deletions(word):
                 neighbours.setdefault(variant, []).append(word)
-        index.neighbours = {k: tuple(v) for k, v in neighbours.items()}
+        index.neighbours = {k: _WORDS.join(v) for k, v in neighbours.items()}
         return index
 
     # -- names ------------------------------------------------------------------------------
     def forms(self, name_id: int) -> list[NameForm]:
-        """The analysed variants of a name (analysed on first use in this process)."""
-        forms = self._forms.get(name_id)
-        if forms is None:
-            if len(self._forms) >= _FORM_CACHE:
-                self._forms.clear()
-            candidate = self.candidates[self.owner[name_id]]
-            forms = analyze([self.names[name_id]], candidate.family)
-            self._forms[name_id] = forms
-        return forms
+        """The analysed variants of a name."""
+        return self.analysed[name_id]
 
     def candidate_forms(self, candidate: Candidate) -> list[NameForm]:
         return [form for name_id in candidate.name_ids for form in self.forms(name_id)]
@@ -236,20 +300,30 @@ class ScreeningIndex:
             strong_tiers = [tiers.get(i, []) for i in strong]
             hit_sets = [union.get(i, frozenset()) for i in strong]
             sizes = self.size
+            # Names hit alike (the same pair scores, the same words left, as many words) share a
+            # bound: it is worked out once per form.
+            bounds: dict[tuple[tuple[float, ...], int, int], float] = {}
             for name_id in self._worth_aligning(hit_sets, leftovers, floor):
                 values: list[float] = []
-                left: list[LeftOver] = []
+                missing = 0  # bit k: strong word k did not hit the name
                 for k, found_tiers in enumerate(strong_tiers):
                     for value, names in found_tiers:
                         if name_id in names:
                             values.append(value)
                             break
                     else:
-                        left.append(leftovers[k])
+                        missing |= 1 << k
                 size = sizes[name_id]
-                # Every word paired and nothing left over on either side: the mean pair score.
-                full = not left and size <= len(values)
-                value = sum(values) / len(values) if full else bound(values, left, size)
+                pattern = (tuple(values), missing, size)
+                value = bounds.get(pattern, -1.0)
+                if value < 0.0:
+                    # Every word paired and nothing left over on either side: the mean pair score.
+                    if not missing and size <= len(values):
+                        value = sum(values) / len(values)
+                    else:
+                        left = [leftovers[k] for k in range(len(leftovers)) if missing >> k & 1]
+                        value = bound(values, left, size)
+                    bounds[pattern] = value
                 if value < floor:
                     continue
                 found_rarity = 0.0
@@ -270,21 +344,22 @@ class ScreeningIndex:
         for group in form.groups:
             if group.start <= position < group.end:
                 symbols.update(s for s in group.symbols if s.startswith("NAME:"))
-        tiers, frequency = self._word_tiers(prefix, token, frozenset(symbols))
+        tiers, everything, frequency = self._word_tiers(prefix, token, frozenset(symbols))
         joined: set[int] = set()
         if position + 1 < len(form.tokens):
-            joined.update(self.postings.get(prefix + "t" + token.text + form.tokens[position + 1].text, ()))
+            joined.update(_posting(self.postings.get(prefix + "t" + token.text + form.tokens[position + 1].text)))
         if position > 0:
-            joined.update(self.postings.get(prefix + "t" + form.tokens[position - 1].text + token.text, ()))
+            joined.update(_posting(self.postings.get(prefix + "t" + form.tokens[position - 1].text + token.text)))
         if joined:
             same = next((names for value, names in tiers if value == 1.0), frozenset())
             tiers = [(1.0, same | joined)] + [tier for tier in tiers if tier[0] != 1.0]
-        everything = frozenset().union(*(names for _, names in tiers)) if tiers else frozenset()
+            everything = everything | joined
         return tiers, everything, frequency
 
     def _word_tiers(self, prefix: str, token: Token, symbols: frozenset[str]
-                    ) -> tuple[list[tuple[float, frozenset[int]]], int]:
-        """The hits of one word out of context (cached: names repeat across queries)."""
+                    ) -> tuple[list[tuple[float, frozenset[int]]], frozenset[int], int]:
+        """The hits of one word out of context, in tiers and all together (cached: names repeat
+        across queries)."""
         cache_key = (prefix, token.text, symbols, token.skeleton if token.foreign else "", token.kind)
         cached = self._word_cache.get(cache_key)
         if cached is not None:
@@ -304,15 +379,16 @@ class ScreeningIndex:
         found: dict[float, set[int]] = {}
         for value, keys in keyed:
             for key in keys:
-                posting = postings.get(key)
+                posting = _posting(postings.get(key))
                 if posting:
                     found.setdefault(value, set()).update(posting)
                     frequency = max(frequency, len(posting))
         tiers = [(value, frozenset(found[value])) for value in sorted(found, reverse=True)]
+        everything = frozenset().union(*found.values())
         if len(self._word_cache) >= _WORD_CACHE:
             self._word_cache.clear()
-        self._word_cache[cache_key] = (tiers, frequency)
-        return tiers, frequency
+        self._word_cache[cache_key] = (tiers, everything, frequency)
+        return tiers, everything, frequency
 
     def _worth_aligning(self, sets: list[frozenset[int]], leftovers: list[LeftOver], floor: float) -> set[int]:
         """Names hit by enough of the query's distinctive words to possibly reach ``floor``."""
@@ -345,10 +421,14 @@ class ScreeningIndex:
 
     def _neighbours_of(self, word: str) -> set[str]:
         """Vocabulary words within one edit of ``word`` (deletion, insertion, substitution)."""
-        found: set[str] = set(self.neighbours.get(word, ()))  # the query lacks a letter
+        neighbours = self.neighbours
+        words = neighbours.get(word)
+        found: set[str] = set(words.split(_WORDS)) if words else set()  # the query lacks a letter
         for variant in _deletions(word):
             found.add(variant)  # the query has an extra letter (a key only if it is a word)
-            found.update(self.neighbours.get(variant, ()))  # one letter differs
+            words = neighbours.get(variant)
+            if words:
+                found.update(words.split(_WORDS))  # one letter differs
         return found
 
     def identifier_hits(self, keys: Iterable[IdentifierKey]) -> set[int]:

@@ -17,12 +17,15 @@ a distinctive name word weighs 1; a legal form, a generic word or a particle wei
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable, Sequence
 from enum import IntEnum
 from functools import lru_cache
 from typing import NamedTuple
 
 from rigour.names import Name as RigourName
-from rigour.names import NamePartTag, NameTypeTag, Symbol, analyze_names
+from rigour.names import NamePart, NamePartTag, NameTypeTag, Symbol, analyze_names
+from rigour.names.symbol import SymbolCategory
+from rigour.names.tokenize import tokenize_name
 
 from clearance.matching.text import (
     SYLLABIC_NAME_SCRIPTS,
@@ -185,14 +188,34 @@ def _symbol_key(symbol: Symbol) -> tuple[str, str]:
     return sys.intern(f"{category}:{symbol.id}"), sys.intern(category)
 
 
-def _form(name: RigourName, original: str, family: Family) -> NameForm | None:
-    parts = name.parts
+# A symbol on some parts of a name: (part indexes, "CATEGORY:id", "CATEGORY").
+SpanKey = tuple[tuple[int, ...], str, str]
+
+
+# Symbol categories that only count when both names have the same symbol: a query's symbols of
+# these categories that no listed name has can be left out without changing any score.
+MATCHED_ONLY = frozenset({"NAME", "NICK"})
+
+
+def _spans(name: RigourName, relevant: frozenset[str] | None = None) -> list[SpanKey]:
+    """The spans of ``name``, without the MATCHED_ONLY symbols not in ``relevant`` (if given)."""
+    spans: list[SpanKey] = []
+    for span in name.spans:
+        key, category = _symbol_key(span.symbol)
+        if relevant is not None and category in MATCHED_ONLY and key not in relevant:
+            continue
+        spans.append((tuple(p.index for p in span.parts), key, category))
+    return spans
+
+
+_NO_CATEGORIES: set[str] = set()
+
+
+def _form(parts: Sequence[NamePart], spans: Iterable[SpanKey], original: str, family: Family) -> NameForm | None:
     single: dict[int, set[str]] = {}
     categories: dict[int, set[str]] = {}
     multi: dict[tuple[int, int], set[str]] = {}
-    for span in name.spans:
-        indexes = [p.index for p in span.parts]
-        key, category = _symbol_key(span.symbol)
+    for indexes, key, category in spans:
         if len(indexes) == 1:
             single.setdefault(indexes[0], set()).add(key)
             categories.setdefault(indexes[0], set()).add(category)
@@ -201,26 +224,19 @@ def _form(name: RigourName, original: str, family: Family) -> NameForm | None:
     tokens: list[Token] = []
     position: dict[int, int] = {}
     for part in parts:
-        ascii_form = part.form.isascii()
-        text = latin(part.comparable if ascii_form or part.comparable.isascii() else part.form)
+        # Each attribute of a rigour part is a new Python object: read each once.
+        form, comparable, index = part.form, part.comparable, part.index
+        ascii_form = form.isascii()
+        text = latin(comparable if ascii_form or comparable.isascii() else form)
         if not text:
             continue
-        scripts = _LATIN if ascii_form else scripts_of(part.form)
+        scripts = _LATIN if ascii_form else scripts_of(form)
         syllabic = bool(scripts) and scripts <= SYLLABIC_NAME_SCRIPTS
-        kind = _kind(part.tag, text, categories.get(part.index, set()), family, syllabic)
-        position[part.index] = len(tokens)
-        tokens.append(
-            Token(
-                text=text,
-                original=part.form,
-                kind=kind,
-                weight=KIND_WEIGHTS[kind],
-                symbols=frozenset(single.get(part.index, ())),
-                skeleton=consonant_skeleton(text, part.form.startswith(_ARABIC_ARTICLE)),
-                foreign=bool(scripts) and "Latin" not in scripts,
-                syllabic=syllabic,
-            )
-        )
+        kind = _kind(part.tag, text, categories.get(index, _NO_CATEGORIES), family, syllabic)
+        position[index] = len(tokens)
+        tokens.append(Token(text, form, kind, KIND_WEIGHTS[kind], frozenset(single.get(index, ())),
+                            consonant_skeleton(text, form.startswith(_ARABIC_ARTICLE)),
+                            bool(scripts) and "Latin" not in scripts, syllabic))
     if not tokens:
         return None
     groups = tuple(
@@ -231,11 +247,103 @@ def _form(name: RigourName, original: str, family: Family) -> NameForm | None:
     return NameForm(original, family, tuple(tokens), groups, _runs(tokens))
 
 
-def analyze(names: list[str], family: Family, *, query: bool = False) -> list[NameForm]:
+class Lexicon:
+    """The symbols rigour's person-name tagger gives to the words and phrases of the listed names.
+
+    rigour's person tagger holds every person name of its Wikidata-derived data, and building it
+    takes seconds in every new process (the organisation tagger is quick). It tags every
+    occurrence of every phrase it knows, whatever surrounds it, so the symbols of a phrase seen
+    in a listed name are the symbols it gets in any name. The index learns them while it analyses
+    the listed names; a query whose words were all seen is then tagged from here, exactly as the
+    tagger would, and the tagger is loaded only for a query with a word no listed name has.
+    Phrases of two or three words (``jong un``) are known when a listed name holds them.
+    """
+
+    def __init__(self) -> None:
+        # phrase (rigour's part forms) -> its symbols ("CATEGORY:id", "CATEGORY")
+        self.phrases: dict[tuple[str, ...], tuple[tuple[str, str], ...]] = {}
+        self.relevant: frozenset[str] | None = None  # the MATCHED_ONLY symbols listed names have
+        self.tokens: set[str] = set()  # the words of the listed names, before rigour's analysis
+
+    def restrict(self, relevant: frozenset[str]) -> None:
+        """Keep only the symbols that can change a score: MATCHED_ONLY symbols that a listed name
+        has, and all others. Queries analysed with this lexicon are restricted the same way."""
+        self.relevant = relevant
+        self.phrases = {
+            phrase: tuple(s for s in symbols if s[1] not in MATCHED_ONLY or s[0] in relevant)
+            for phrase, symbols in self.phrases.items()
+        }
+
+    def may_know(self, text: str) -> bool:
+        """False when a word of ``text`` is in no listed name (a quick test before analysing)."""
+        return all(token in self.tokens for token in tokenize_name(text.lower()))
+
+    def learn(self, name: RigourName) -> None:
+        self.tokens.update(tokenize_name(name.original.lower()))
+        phrases = self.phrases
+        forms = {part.index: part.form for part in name.parts}
+        found: dict[tuple[str, ...], set[tuple[str, str]]] = {(form,): set() for form in forms.values()}
+        for indexes, key, category in _spans(name):
+            if len(indexes) > 3 or max(indexes) - min(indexes) != len(indexes) - 1 or category in _RULE_CATEGORIES:
+                continue
+            found.setdefault(tuple(forms[i] for i in sorted(indexes)), set()).add((key, category))
+        for phrase, symbols in found.items():
+            known = phrases.get(phrase)
+            if known is None or not symbols.issubset(known):
+                phrases[phrase] = tuple(sorted(symbols.union(known or ())))
+
+    def spans(self, parts: Sequence[NamePart], query: bool) -> list[SpanKey] | None:
+        """The tagger's spans for ``parts``; None when a word is not in the lexicon."""
+        phrases = self.phrases
+        forms = [part.form for part in parts]
+        spans: list[SpanKey] = []
+        for i, part in enumerate(parts):
+            symbols = phrases.get((forms[i],))
+            if symbols is None:
+                return None
+            spans.extend(((part.index,), key, category) for key, category in symbols)
+            if query and len(part.form) == 1 and part.latinize and part.comparable[:1].isalpha():
+                # rigour's initials of a query: one-letter parts of the scripts it latinises (Hangul too)
+                initial = Symbol(SymbolCategory.INITIAL, part.comparable[0])
+                spans.append(((part.index,), *_symbol_key(initial)))
+            if part.integer is not None and not any(category == "NUM" for _, category in symbols):
+                spans.append(((part.index,), *_symbol_key(Symbol(SymbolCategory.NUMERIC, part.integer))))
+            for length in (2, 3):
+                if i + length <= len(parts):
+                    found = phrases.get(tuple(forms[i : i + length]))
+                    if found:
+                        indexes = tuple(p.index for p in parts[i : i + length])
+                        spans.extend((indexes, key, category) for key, category in found)
+        return spans
+
+
+# Symbols rigour adds by rule rather than from its tagger's data: Lexicon.spans adds them itself.
+_RULE_CATEGORIES = frozenset({"INITIAL"})
+
+
+def _analysed(tag: NameTypeTag, text: str, query: bool, lexicon: Lexicon | None,
+              learn: Lexicon | None) -> list[tuple[Sequence[NamePart], list[SpanKey]]]:
+    """rigour's parts and symbol spans of one name; from ``lexicon`` when it knows every word."""
+    if lexicon is not None and tag is NameTypeTag.PER and lexicon.may_know(text):
+        names = analyze_names(tag, [text], infer_initials=query, consolidate=False, phonetics=False, symbols=False)
+        tagged = [(name.parts, lexicon.spans(name.parts, query)) for name in names]
+        if all(spans is not None for _, spans in tagged):
+            return [(parts, spans) for parts, spans in tagged if spans is not None]
+    names = analyze_names(tag, [text], infer_initials=query, consolidate=False, phonetics=False)
+    if learn is not None and tag is NameTypeTag.PER:
+        for name in names:
+            learn.learn(name)
+    return [(name.parts, _spans(name, lexicon.relevant if lexicon is not None else None)) for name in names]
+
+
+def analyze(names: list[str], family: Family, *, query: bool = False, lexicon: Lexicon | None = None,
+            learn: Lexicon | None = None) -> list[NameForm]:
     """Every name as one or more :class:`NameForm` variants (duplicates removed).
 
     A name written in Han or Hangul gets a second variant split into family and given name,
-    so that rigour's symbols can tag each part.
+    so that rigour's symbols can tag each part. ``lexicon`` tags person names without loading
+    rigour's person tagger when it knows their words; ``learn`` collects the symbols of the
+    person names analysed into a lexicon.
     """
     forms: list[NameForm] = []
     seen: set[tuple[tuple[str, ...], frozenset[str]]] = set()
@@ -247,8 +355,8 @@ def analyze(names: list[str], family: Family, *, query: bool = False) -> list[Na
         if split is not None:
             variants.append(split)
         for variant in variants:
-            for analysed in analyze_names(tag, [variant], infer_initials=query, consolidate=False, phonetics=False):
-                form = _form(analysed, raw, family)
+            for parts, spans in _analysed(tag, variant, query, lexicon, learn):
+                form = _form(parts, spans, raw, family)
                 if form is None:
                     continue
                 key = (tuple(t.text for t in form.tokens), frozenset().union(*(t.symbols for t in form.tokens)))

@@ -8,7 +8,7 @@ from clearance.errors import QueryError
 from clearance.matching.features import MAX_BONUS, Candidate, IdentifierKey, PreparedQuery, compare, score
 from clearance.matching.identifiers import identifier_key
 from clearance.matching.index import ScreeningIndex, entity_names, make_candidate
-from clearance.matching.names import FAMILY_OF_TYPE, Family, NameForm, analyze
+from clearance.matching.names import FAMILY_OF_TYPE, Family, Lexicon, NameForm, analyze
 from clearance.model import Entity, IdScheme
 from clearance.model.screening import FeatureScore, Hit, ListRef, Query, ScreenResult
 
@@ -30,8 +30,9 @@ class Retrieved:
     rarity: float
 
 
-def prepare(query: Query) -> PreparedQuery:
-    """Analyse a query once: identifier keys now, names per family on first use."""
+def prepare(query: Query, lexicon: Lexicon | None = None) -> PreparedQuery:
+    """Analyse a query once: identifier keys now, names per family on first use (person names
+    tagged from ``lexicon`` when it knows their words)."""
     idents = [IdentifierKey(identifier_key(i.value, i.scheme), i.scheme, i.value) for i in query.identifiers]
     name = " ".join(query.name.split())
     # A name with digits and few words may be a code (a tail number, an IMO number): it is
@@ -47,7 +48,7 @@ def prepare(query: Query) -> PreparedQuery:
         country=query.country.upper() if query.country else None,
         gender=query.gender,
         identifiers=tuple(i for i in idents if i.key),
-        analyse=lambda family: analyze([name], family, query=True) if name else [],
+        analyse=lambda family: analyze([name], family, query=True, lexicon=lexicon) if name else [],
     )
 
 
@@ -71,7 +72,7 @@ class Screener:
         self.index = index
         self.threshold = threshold
         self.startup: tuple[str, float] = ("given", 0.0)  # how the index was obtained, seconds taken
-        self._sources = {c.source for c in index.candidates} | {ref.source for ref in index.lists}
+        self._sources = set(index.sources) | {ref.source for ref in index.lists}
 
     def warm_up(self) -> None:
         """Load rigour's name data now (seconds, once per process), e.g. before forking workers
@@ -92,12 +93,12 @@ class Screener:
             raise QueryError(f"query: field 'sources': {', '.join(sorted(unknown))} not loaded (loaded: {known})")
         families = [query.family] if query.family is not None else [Family.PERSON, Family.ORGANIZATION, Family.OBJECT]
         by_candidate: dict[int, tuple[float, float, list[int]]] = {}
-        candidates = self.index.candidates
+        source_of = self.index.source_of
         owner = self.index.owner
         for family in families:
             for name_id, (value, rarity) in self.index.hits(query, family, floor - MAX_BONUS).items():
                 position = owner[name_id]
-                if wanted and candidates[position].source not in wanted:
+                if wanted and source_of[position] not in wanted:
                     continue
                 entry = by_candidate.get(position)
                 if entry is None:
@@ -110,7 +111,7 @@ class Screener:
         found = [Retrieved(p, tuple(ids), value, rarity) for p, (value, rarity, ids) in ranked]
         seen = {r.position for r in found}
         for position in sorted(self.index.identifier_hits(query.identifiers)):
-            if position not in seen and (not wanted or candidates[position].source in wanted):
+            if position not in seen and (not wanted or source_of[position] in wanted):
                 found.append(Retrieved(position, (), 1.0, 0.0))
         return found
 
@@ -120,7 +121,7 @@ class Screener:
         threshold = self.threshold if threshold is None else threshold
         if not 0.0 <= threshold <= 1.0:
             raise QueryError(f"query: field 'threshold' is {threshold} (expected a number from 0 to 1)")
-        prepared = prepare(query)
+        prepared = prepare(query, self.index.lexicon)
         floor = report_floor(threshold)
         hits: list[Hit] = []
         for found in self.retrieve(prepared, floor, query.sources):

@@ -102,6 +102,7 @@ def fold_lookalikes(text: str) -> str:
     return " ".join(words) if changed else text
 
 
+@lru_cache(maxsize=65536)
 def scripts_of(text: str) -> frozenset[str]:
     return frozenset(text_scripts(text))
 
