@@ -74,6 +74,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many inputs the parser fuzzing tried (tests/sources/test_fuzz_parsers.py)."""
+    tried: dict[str, int] = {}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            for name, value in getattr(report, "user_properties", ()):
+                if name == "fuzz_inputs":
+                    fmt, count = value
+                    tried[fmt] = count
+    if tried:
+        counts = ", ".join(f"{fmt} {n}" for fmt, n in sorted(tried.items()))
+        terminalreporter.write_line(f"parser fuzzing: {sum(tried.values())} inputs over {len(tried)} formats "
+                                    f"({counts})")
+
+
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     """The folder of real official list files and benchmark sets."""

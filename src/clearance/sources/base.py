@@ -15,7 +15,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeGuard
 
 from clearance.errors import ListFormatError
 from clearance.model import Entity, ListMeta
@@ -58,6 +58,12 @@ def sha256_of(path: Path, names: list[str] | None = None) -> str:
                 digest.update(chunk)
         digest.update(b"\0")
     return digest.hexdigest()
+
+
+def is_number(text: str | None) -> TypeGuard[str]:
+    """``text`` is ASCII digits only. (``str.isdigit`` also accepts superscripts and the digits of
+    other scripts, which ``int`` refuses or which no list uses in an id, a year or a date.)"""
+    return text is not None and text.isascii() and text.isdigit()
 
 
 def read_head(path: Path, size: int = SNIFF_BYTES) -> bytes:

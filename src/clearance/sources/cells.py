@@ -26,6 +26,7 @@ from clearance.errors import ListFormatError
 from clearance.model import Address, EntityType, IdScheme, Name, NameKind
 from clearance.model.countries import to_country_code
 from clearance.model.dates import parse_partial_date
+from clearance.sources.base import is_number
 
 T = TypeVar("T")
 _SPACES = re.compile(r"\s+")
@@ -235,7 +236,7 @@ def slash_date(text: str | None, file: Path, where: str, *, day_first: bool = Tr
 
 
 def _part(text: str | None) -> int:
-    return int(text) if text and text.isdigit() else 0
+    return int(text) if is_number(text) else 0
 
 
 def loose_date(text: str | None) -> str | None:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from clearance.errors import ListFormatError
 from clearance.model import Address, Entity, EntityType, Identifier, IdScheme, ListMeta, Name, NameKind
-from clearance.sources.base import ParsedList, sha256_of
+from clearance.sources.base import ParsedList, is_number, sha256_of
 from clearance.sources.cells import (
     add_name,
     add_property,
@@ -174,9 +174,9 @@ def _births(file: Path, where: str, el: Element, entity: Entity) -> None:
         if full:
             entity.birth_dates.append(iso_date(full, file, f"{where}/birthdate@birthdate"))
         elif year:
-            if not (year.isdigit() and len(year) == 4):
+            if not (is_number(year) and len(year) == 4):
                 raise ListFormatError(file, f"{where}/birthdate@year", f"bad year {year!r}", "YYYY")
-            parts = [year] + [f"{int(p):02d}" for p in (month, day if month else None) if p and p.isdigit()]
+            parts = [year] + [f"{int(p):02d}" for p in (month, day if month else None) if is_number(p)]
             entity.birth_dates.append("-".join(parts))
         if (_attr(birth, "circa") or "").lower() == "true":
             add_property(entity.properties, "birth_date_circa", "true")

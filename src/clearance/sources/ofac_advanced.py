@@ -44,7 +44,7 @@ from typing import Any
 
 from clearance.errors import ListFormatError
 from clearance.model import Address, Entity, Link, ListMeta, Name, NameKind
-from clearance.sources.base import ParsedList, sha256_of
+from clearance.sources.base import ParsedList, is_number, sha256_of
 from clearance.sources.cells import address, clean
 from clearance.sources.ofac_labels import slug
 from clearance.sources.ofac_remarks import (
@@ -291,7 +291,7 @@ def _attr(path: Path, element: Element, name: str) -> str:
 
 def _fixed_ref(path: Path, party: Element) -> str:
     ref = _attr(path, party, "FixedRef")
-    if not ref.isdigit():
+    if not is_number(ref):
         raise ListFormatError(path, where(party, _PARTY, None) + "/@FixedRef", f"FixedRef {ref!r} is not a number",
                               "the party's entry number")
     return ref

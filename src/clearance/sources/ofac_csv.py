@@ -33,7 +33,7 @@ from pathlib import Path
 from clearance.errors import ListFormatError
 from clearance.model import Address, Entity, ListMeta, NameKind
 from clearance.model.countries import to_country_code
-from clearance.sources.base import ParsedList, csv_rows, decode_text, sha256_of
+from clearance.sources.base import ParsedList, csv_rows, decode_text, is_number, sha256_of
 from clearance.sources.ofac_remarks import (
     apply_label,
     entity_type,
@@ -133,10 +133,10 @@ def read_rows(path: Path, columns: tuple[str, ...]) -> list[tuple[int, Row]]:
             raise ListFormatError(path, f"line {line}", f"row has {len(cells)} columns",
                                   f"{len(columns)}: {', '.join(columns)}")
         ent_num = cells[0].strip()
-        if not ent_num.isdigit():
+        if not is_number(ent_num):
             raise ListFormatError(path, f"line {line}, column ent_num", f"{ent_num!r} is not a number",
                                   "a positive integer entity number")
-        rows.append((line, dict(zip(columns, cells, strict=True))))
+        rows.append((line, dict(zip(columns, [ent_num, *cells[1:]], strict=True))))
     return rows
 
 

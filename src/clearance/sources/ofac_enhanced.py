@@ -31,7 +31,7 @@ from pathlib import Path
 
 from clearance.errors import ListFormatError
 from clearance.model import Entity, Link, ListMeta, Name, NameKind
-from clearance.sources.base import ParsedList, sha256_of
+from clearance.sources.base import ParsedList, is_number, sha256_of
 from clearance.sources.cells import address, clean
 from clearance.sources.ofac_labels import slug
 from clearance.sources.ofac_remarks import (
@@ -217,7 +217,7 @@ class OfacEnhancedXmlFormat:
 
 def _entity_id(path: Path, element: Element) -> str:
     entity_id = element.get("id")
-    if not entity_id or not entity_id.isdigit():
+    if not is_number(entity_id):
         problem = f"id {entity_id!r} is not a number" if entity_id else "id missing"
         raise ListFormatError(path, where(element, _ENTITY, None) + "/@id", problem, "the entity's OFAC number")
     return entity_id

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from clearance.errors import ListFormatError
 from clearance.model import Entity, ListMeta, NameKind
-from clearance.sources.base import ParsedList, sha256_of
+from clearance.sources.base import ParsedList, is_number, sha256_of
 from clearance.sources.cells import address, clean, join_parts
 from clearance.sources.ofac_remarks import (
     apply_label,
@@ -208,7 +208,7 @@ class OfacXmlFormat:
 
 def _uid(path: Path, element: Element, tags: Tags) -> int:
     uid = tags.text(element, "uid")
-    if uid is None or not uid.isdigit():
+    if uid is None or not is_number(uid):
         problem = f"uid {uid!r} is not a number" if uid else "uid missing"
         found = element.find(tags("uid"))
         place = where(found if found is not None else element, _ENTRY, None)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -152,6 +153,15 @@ def _read_csv(file: Path) -> _Table:
     return _start(file, csv_rows(file, text=text), where)
 
 
+# What the zip and XML readers raise on a damaged .xlsx (a zip of XML parts): a bad or truncated
+# archive, corrupt compressed data, an unsupported compression or encryption flag, malformed XML
+# (XML parse errors are SyntaxErrors), a missing part, an impossible value.
+BROKEN_XLSX: tuple[type[Exception], ...] = (
+    zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, SyntaxError, ValueError,
+    KeyError, OSError,
+)
+
+
 def _read_xlsx(file: Path) -> _Table:
     import openpyxl  # the spreadsheet reader is only needed for this container
     from openpyxl.utils import get_column_letter
@@ -159,7 +169,7 @@ def _read_xlsx(file: Path) -> _Table:
 
     try:
         book = openpyxl.load_workbook(file, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
+    except (*BROKEN_XLSX, InvalidFileException) as exc:
         raise ListFormatError(file, None, f"not a readable XLSX workbook ({exc})", "an .xlsx file (a zip)") from exc
     if "Data" not in book.sheetnames:
         found = ", ".join(book.sheetnames)
@@ -168,10 +178,15 @@ def _read_xlsx(file: Path) -> _Table:
     sheet = book["Data"]
 
     def numbered() -> Iterator[tuple[int, list[Any]]]:
+        number = 0
         try:
+            # The sheet's XML is read (and unzipped) while iterating: damage shows up here.
             for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
                 if any(v is not None and str(v).strip() for v in values):
                     yield number, list(values)
+        except BROKEN_XLSX as exc:
+            raise ListFormatError(file, f"sheet Data, after row {number}", f"damaged sheet ({exc})",
+                                  "a well-formed worksheet") from exc
         finally:
             book.close()
 
@@ -237,7 +252,7 @@ class OfsiXlsxFormat(_OfsiFormat):
         try:
             with zipfile.ZipFile(path) as archive:
                 workbook = archive.read("xl/workbook.xml")
-        except (zipfile.BadZipFile, KeyError, OSError):
+        except BROKEN_XLSX:
             return 0.0
         return 0.9 if b'name="Data"' in workbook else 0.5
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from clearance.errors import ListFormatError
 from clearance.model import Entity, EntityType, Identifier, ListMeta, Name, NameKind
 from clearance.model.dates import date_range_years
-from clearance.sources.base import ParsedList, sha256_of
+from clearance.sources.base import ParsedList, is_number, sha256_of
 from clearance.sources.cells import (
     add_name,
     add_property,
@@ -177,7 +177,7 @@ class UnXmlFormat:
             return [iso_date(full, entry.file, f"{where}/DATE")]
         year = clean(dob.findtext("YEAR"))
         if year is not None:
-            if not (year.isdigit() and len(year) == 4):
+            if not (is_number(year) and len(year) == 4):
                 raise ListFormatError(entry.file, f"{where}/YEAR", f"bad year {year!r}", "YYYY")
             return [year]
         start, end = clean(dob.findtext("FROM_YEAR")), clean(dob.findtext("TO_YEAR"))

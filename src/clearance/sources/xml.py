@@ -153,8 +153,9 @@ def root_start(path: Path) -> tuple[str, str | None, dict[str, str]]:
     try:
         for _event, element in etree.iterparse(str(path), events=("start",), **kwargs):
             _check_docinfo(path, element.getroottree())
-            qname = etree.QName(element)
-            return qname.localname, qname.namespace, {local(k): v for k, v in element.attrib.items()}
+            # Not etree.QName: it refuses (ValueError) a namespace that libxml2 let through.
+            namespace, _, name = str(element.tag).lstrip("{").rpartition("}")
+            return name, namespace or None, {local(k): v for k, v in element.attrib.items()}
     except etree.XMLSyntaxError as exc:
         raise syntax_error(path, exc) from exc
     raise ListFormatError(path, None, "no root element", "an XML document")
