@@ -16,10 +16,13 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from itertools import islice
 from multiprocessing.pool import AsyncResult, Pool
+from typing import TypeVar
 
 from clearance.batch.partitions import Job, Partition, PartResult, screen_partition
 from clearance.matching.screener import Screener
 from clearance.model.screening import Query, ScreenResult
+
+T = TypeVar("T")
 
 CHUNK = 256  # queries per task of screen_stream
 WINDOW_PER_WORKER = 2  # tasks in flight per worker (one running, one queued)
@@ -51,17 +54,38 @@ def can_fork() -> bool:
 
 @contextmanager
 def forked_pool(screener: Screener, workers: int) -> Iterator[Pool]:
-    """A pool of ``workers`` processes forked from this one, each holding ``screener``."""
+    """A pool of ``workers`` processes forked from this one, each holding ``screener``.
+
+    The pool is closed and joined, not terminated, unless the user interrupts: ``Pool.terminate``
+    with tasks still in the queue can wait forever on the queue's lock or its task thread, so the
+    callers let the tasks in flight finish first (see :func:`_settle`).
+    """
     screener.warm_up()  # the workers inherit rigour's loaded name data instead of each loading it
     # Objects that exist now (the index above all) are left out of garbage collection in the
     # workers: collecting would walk, and so copy, every page they share with this process.
     gc.collect()
     gc.freeze()
+    pool = multiprocessing.get_context("fork").Pool(workers, initializer=_init_worker, initargs=(screener,))
     try:
-        with multiprocessing.get_context("fork").Pool(workers, initializer=_init_worker, initargs=(screener,)) as pool:
-            yield pool
+        yield pool
+    except (KeyboardInterrupt, SystemExit):
+        pool.terminate()
+        raise
+    except BaseException:
+        pool.close()
+        raise
+    else:
+        pool.close()
     finally:
+        pool.join()
         gc.unfreeze()
+
+
+def _settle(pending: Iterable[AsyncResult[T]]) -> None:
+    """Wait for the tasks in flight (at most a window of them), ignoring what they return, so that
+    the pool can then close without being terminated."""
+    for task in pending:
+        task.wait()
 
 
 def screen_stream(
@@ -80,15 +104,19 @@ def screen_stream(
     source = iter(queries)
     with forked_pool(screener, workers) as pool:
         pending: deque[AsyncResult[list[ScreenResult]]] = deque()
-        while True:
-            while len(pending) < workers * WINDOW_PER_WORKER * 2:
-                chunk = list(islice(source, CHUNK))
-                if not chunk:
+        try:
+            while True:
+                while len(pending) < workers * WINDOW_PER_WORKER * 2:
+                    chunk = list(islice(source, CHUNK))
+                    if not chunk:
+                        break
+                    pending.append(pool.apply_async(_screen_chunk, (chunk, threshold, limit)))
+                if not pending:
                     break
-                pending.append(pool.apply_async(_screen_chunk, (chunk, threshold, limit)))
-            if not pending:
-                break
-            yield from pending.popleft().get()
+                yield from pending.popleft().get()
+        except (Exception, GeneratorExit):
+            _settle(pending)
+            raise
 
 
 class LocalExecutor:
@@ -113,12 +141,16 @@ class LocalExecutor:
             return
         with forked_pool(self.screener, self.workers) as pool:
             pending: deque[AsyncResult[PartResult]] = deque()
-            while True:
-                while len(pending) < self.workers * WINDOW_PER_WORKER:
-                    following = next(partitions, None)
-                    if following is None:
-                        break
-                    pending.append(pool.apply_async(_screen_partition, (job, following)))
-                if not pending:
-                    return
-                yield pending.popleft().get()
+            try:
+                while True:
+                    while len(pending) < self.workers * WINDOW_PER_WORKER:
+                        following = next(partitions, None)
+                        if following is None:
+                            break
+                        pending.append(pool.apply_async(_screen_partition, (job, following)))
+                    if not pending:
+                        return
+                    yield pending.popleft().get()
+            except (Exception, GeneratorExit):
+                _settle(pending)
+                raise
