@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ from sqlalchemy.sql.dml import Insert
 from clearance.errors import ConfigurationError, MissingExtraError
 
 WRITE_OPTION = "clearance_write"
+SQLITE_BUSY_SECONDS = 30
 
 
 def database_url(db: str) -> str:
@@ -53,17 +56,17 @@ def make_engine(db: str) -> Engine:
         except ImportError as exc:
             raise MissingExtraError("PostgreSQL storage", "postgres", "psycopg") from exc
         return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")  # readers keep reading while an ingest writes
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
+        _use_wal(cur)  # readers keep reading while an ingest writes
         cur.execute("PRAGMA synchronous=NORMAL")  # durable against a killed process in WAL mode
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -76,6 +79,25 @@ def make_engine(db: str) -> Engine:
             conn.exec_driver_sql("BEGIN")
 
     return engine
+
+
+def _use_wal(cur: sqlite3.Cursor) -> None:
+    """Put the database in WAL mode, waiting out other connections for up to the busy timeout.
+
+    Switching a new database to WAL needs its exclusive lock, and when several processes open it
+    at once SQLite answers "database is locked" at once instead of calling the busy handler (each
+    holds a shared lock the others wait on, so waiting could deadlock); so retry here."""
+    deadline = time.monotonic() + SQLITE_BUSY_SECONDS
+    pause = 0.002
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
 
 
 def serialise(conn: Connection, name: str) -> None:
