@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -242,3 +243,19 @@ def test_xlsx_truncated(fixtures: Path, tmp_path: Path, rejected: Callable[..., 
     path = tmp_path / "ConList.xlsx"
     path.write_bytes(whole[: len(whole) // 2])
     rejected(path, "not a readable XLSX workbook", args=("--format", "ofsi-xlsx"))
+
+
+def test_xlsx_with_a_damaged_attribute_name(fixtures: Path, tmp_path: Path, rejected: Callable[..., str]) -> None:
+    """openpyxl builds its objects from the XML's attribute names: one the schema does not know
+    (found by the parser fuzzing) is a damaged workbook, not a crash."""
+    book = write_xlsx(fixture_rows(fixtures), tmp_path / "ConList.xlsx")
+    damaged = tmp_path / "damaged" / "ConList.xlsx"
+    damaged.parent.mkdir()
+    with zipfile.ZipFile(book) as source, zipfile.ZipFile(damaged, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename.startswith("xl/worksheets/"):
+                assert b"<sheetFormatPr " in data
+                data = data.replace(b"<sheetFormatPr ", b'<sheetFormatPr defaultRoBell="15" ', 1)
+            target.writestr(item, data)
+    rejected(damaged, "ConList.xlsx", "a well-formed worksheet", args=("--format", "ofsi-xlsx"))

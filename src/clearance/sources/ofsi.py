@@ -159,6 +159,7 @@ def _read_csv(file: Path) -> _Table:
 BROKEN_XLSX: tuple[type[Exception], ...] = (
     zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, SyntaxError, ValueError,
     KeyError, OSError,
+    TypeError,  # openpyxl builds objects from the XML's attributes: a damaged attribute name
 )
 
 
