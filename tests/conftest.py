@@ -7,7 +7,8 @@ are marked ``realdata`` and skip, saying why, when the folder is absent; with
 ``--backend sqlite|postgres`` (or ``CLEARANCE_TEST_BACKEND``) chooses where every store the
 tests build lives: ``db_path``, ``engine``, ``new_db`` and ``session_db`` give a SQLite file, or
 a fresh database on the PostgreSQL test server (``CLEARANCE_TEST_POSTGRES``). Tests of SQLite
-files themselves are marked ``sqlite_only`` and skip on PostgreSQL.
+files themselves are marked ``sqlite_only`` and skip on PostgreSQL; so do tests marked
+``store_independent``, which never touch the store under test (they would run twice for nothing).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import pytest
 
 from clearance.engine import Engine
 from databases import BACKENDS, Databases, PostgresDatabases, postgres_admin_url
+from ofac_csv_sample import write_ofac_csv_set
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -61,9 +63,12 @@ def pytest_report_header(config: pytest.Config) -> str:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if config.getoption("--backend") == "postgres":
         sqlite_only = pytest.mark.skip(reason="tests SQLite files themselves (run with --backend sqlite)")
+        independent = pytest.mark.skip(reason="does not touch the store under test (runs with --backend sqlite)")
         for item in items:
             if "sqlite_only" in item.keywords:
                 item.add_marker(sqlite_only)
+            elif "store_independent" in item.keywords:
+                item.add_marker(independent)
     if _data_dir().is_dir():
         return
     if os.environ.get("CLEARANCE_REQUIRE_DATA") == "1":
@@ -98,6 +103,13 @@ def data_dir() -> Path:
 @pytest.fixture
 def fixtures() -> Path:
     return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def ofac_csv_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The hand-written OFAC legacy CSV set (tests/ofac_csv_sample.py), as a folder. Read only:
+    a test that changes it copies it first."""
+    return write_ofac_csv_set(tmp_path_factory.mktemp("ofac_csv") / "sdn_csv")
 
 
 @pytest.fixture(scope="session")

@@ -19,6 +19,7 @@ import openpyxl
 
 from clearance.errors import ClearanceError
 from clearance.sources import detect
+from ofac_csv_sample import write_ofac_csv_set
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -40,11 +41,13 @@ def xlsx_from_csv(csv_file: Path, folder: Path) -> Path:
 @cache
 def samples() -> dict[str, Path]:
     """A hand-written fixture (file or multi-file folder) for each format, by content detection;
-    binary formats are built from their text twins (the OFSI XLSX from the OFSI CSV)."""
+    binary formats are built from their text twins (the OFSI XLSX from the OFSI CSV), and the OFAC
+    legacy CSV set is written from tests/ofac_csv_sample.py."""
     generated = Path(tempfile.mkdtemp(prefix="clearance-fixtures-"))
     atexit.register(shutil.rmtree, generated, ignore_errors=True)
     found: dict[str, Path] = {}
-    candidates = [*sorted(FIXTURES.rglob("*")), xlsx_from_csv(FIXTURES / "ofsi_conlist_2022.csv", generated)]
+    candidates = [*sorted(FIXTURES.rglob("*")), xlsx_from_csv(FIXTURES / "ofsi_conlist_2022.csv", generated),
+                  write_ofac_csv_set(generated / "sdn_csv")]
     for path in candidates:
         if path.name.startswith("."):
             continue

@@ -19,10 +19,10 @@ from bench.common import Context  # noqa: E402
 
 @pytest.mark.slow
 def test_quick_run_measures_each_list_in_its_own_process(
-    fixtures: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    fixtures: Path, ofac_csv_set: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     data = tmp_path / "data"
-    shutil.copytree(fixtures / "ofac" / "sdn_csv", data / "ofac_sdn")
+    shutil.copytree(ofac_csv_set, data / "ofac_sdn")
     (data / "un_consolidated").mkdir()
     shutil.copy(fixtures / "un_consolidated.xml", data / "un_consolidated" / "consolidated.xml")
     monkeypatch.setenv("CLEARANCE_TEST_DATA", str(data))

@@ -55,11 +55,11 @@ def test_fixture_advanced_sdn() -> None:
     assert [d["IDRegistrationNo"] for d in person.record["IDRegDocument"]] == ["MP1234567", "3120361A001PB1"]
 
 
-def test_fixture_advanced_agrees_with_the_legacy_csv() -> None:
+def test_fixture_advanced_agrees_with_the_legacy_csv(ofac_csv_set: Path) -> None:
     """The same parties in the advanced and the legacy CSV formats have the same identifiers,
     dates, nationalities, programs and (apart from the CSV-only aliases) names."""
     advanced = by_id(ADVANCED)
-    legacy = by_id(FIXTURES / "sdn_csv")
+    legacy = by_id(ofac_csv_set)
     for key, entity in advanced.items():
         other = legacy[key]
         assert (entity.type, entity.caption, entity.programs) == (other.type, other.caption, other.programs), key

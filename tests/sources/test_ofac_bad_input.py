@@ -17,7 +17,6 @@ from clearance.errors import ListFormatError
 from clearance.sources import open_list
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ofac"
-CSV_SET = FIXTURES / "sdn_csv"
 
 
 def _truncate_mid_quote(data: bytes) -> bytes:
@@ -51,17 +50,17 @@ CSV_DAMAGE: dict[str, tuple[Callable[[bytes], bytes], str, str]] = {
 }
 
 
-def damaged_set(tmp_path: Path, damage: Callable[[bytes], bytes]) -> Path:
+def damaged_set(source: Path, tmp_path: Path, damage: Callable[[bytes], bytes]) -> Path:
     folder = tmp_path / "bad"
-    shutil.copytree(CSV_SET, folder)
+    shutil.copytree(source, folder)
     (folder / "sdn.csv").write_bytes(damage((folder / "sdn.csv").read_bytes()))
     return folder
 
 
 @pytest.mark.parametrize("case", sorted(CSV_DAMAGE))
-def test_bad_csv_raises_one_error_naming_file_and_line(case: str, tmp_path: Path) -> None:
+def test_bad_csv_raises_one_error_naming_file_and_line(case: str, ofac_csv_set: Path, tmp_path: Path) -> None:
     damage, location, words = CSV_DAMAGE[case]
-    folder = damaged_set(tmp_path, damage)
+    folder = damaged_set(ofac_csv_set, tmp_path, damage)
     with pytest.raises(ListFormatError) as caught:
         list(open_list(folder).entities)
     error = caught.value
@@ -70,9 +69,9 @@ def test_bad_csv_raises_one_error_naming_file_and_line(case: str, tmp_path: Path
     assert words in error.message
 
 
-def test_bad_companion_file_is_named(tmp_path: Path) -> None:
+def test_bad_companion_file_is_named(ofac_csv_set: Path, tmp_path: Path) -> None:
     folder = tmp_path / "bad"
-    shutil.copytree(CSV_SET, folder)
+    shutil.copytree(ofac_csv_set, folder)
     (folder / "alt.csv").write_bytes((folder / "alt.csv").read_bytes().replace(b',"aka",', b",", 1))
     with pytest.raises(ListFormatError) as caught:
         open_list(folder)
@@ -87,13 +86,13 @@ def _ingest_cli(path: Path, db: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=120, check=False, env=env)
 
 
-def test_cli_exits_2_and_store_keeps_previous_version(tmp_path: Path, db_path: str) -> None:
+def test_cli_exits_2_and_store_keeps_previous_version(ofac_csv_set: Path, tmp_path: Path, db_path: str) -> None:
     db = db_path
     with Engine(db) as engine:
-        first = engine.ingest([CSV_SET])[0].version
+        first = engine.ingest([ofac_csv_set])[0].version
     for case in sorted(CSV_DAMAGE):
         damage, location, _words = CSV_DAMAGE[case]
-        folder = damaged_set(tmp_path / case.replace(" ", "_"), damage)
+        folder = damaged_set(ofac_csv_set, tmp_path / case.replace(" ", "_"), damage)
         run = _ingest_cli(folder, db)
         assert run.returncode == 2, (case, run.stderr)
         assert "sdn.csv" in run.stderr and location in run.stderr, (case, run.stderr)

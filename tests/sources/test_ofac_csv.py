@@ -21,8 +21,6 @@ from clearance.errors import UnknownFormatError
 from clearance.model import Entity, EntityType, IdScheme, NameKind
 from clearance.sources import detect, open_list
 
-SET = Path(__file__).resolve().parent.parent / "fixtures" / "ofac" / "sdn_csv"
-
 
 def raw_rows(path: Path) -> list[list[str]]:
     """Rows of an OFAC CSV file read with the csv module alone (the 0x1A end line dropped)."""
@@ -35,13 +33,13 @@ def empty(cell: str) -> bool:
 
 
 # -- the fixture set --------------------------------------------------------------------------
-def test_fixture_set_is_detected_and_read_with_its_companions() -> None:
-    assert detect(SET).name == "ofac-csv"
-    parsed = open_list(SET)
+def test_fixture_set_is_detected_and_read_with_its_companions(ofac_csv_set: Path) -> None:
+    assert detect(ofac_csv_set).name == "ofac-csv"
+    parsed = open_list(ofac_csv_set)
     assert parsed.meta.source == "us-ofac-sdn" and parsed.meta.published is None
     assert [Path(f).name for f in parsed.meta.files] == ["sdn.csv", "add.csv", "alt.csv", "sdn_comments.csv"]
     entities = {e.local_id: e for e in parsed.entities}
-    assert len(entities) == len(raw_rows(SET / "sdn.csv"))
+    assert len(entities) == len(raw_rows(ofac_csv_set / "sdn.csv"))
 
     person = entities["90001"]
     assert person.type is EntityType.PERSON
@@ -102,39 +100,39 @@ def test_fixture_set_is_detected_and_read_with_its_companions() -> None:
     assert ranged.properties["additional_sanctions_information"] == ["Subject to Secondary Sanctions"]
 
 
-def test_record_keeps_the_exact_rows_of_every_file() -> None:
-    entity = by_id(SET)["90002"]
-    sdn_row = next(r for r in raw_rows(SET / "sdn.csv") if r[0] == "90002")
-    alt_rows = [r for r in raw_rows(SET / "alt.csv") if r[0] == "90002"]
+def test_record_keeps_the_exact_rows_of_every_file(ofac_csv_set: Path) -> None:
+    entity = by_id(ofac_csv_set)["90002"]
+    sdn_row = next(r for r in raw_rows(ofac_csv_set / "sdn.csv") if r[0] == "90002")
+    alt_rows = [r for r in raw_rows(ofac_csv_set / "alt.csv") if r[0] == "90002"]
     assert list(entity.record["primary"].values()) == sdn_row
     assert [list(r.values()) for r in entity.record["aliases"]] == alt_rows
 
 
-def test_primary_file_path_reads_the_same_set_as_the_folder() -> None:
-    folder = open_list(SET)
-    primary = open_list(SET / "sdn.csv")
+def test_primary_file_path_reads_the_same_set_as_the_folder(ofac_csv_set: Path) -> None:
+    folder = open_list(ofac_csv_set)
+    primary = open_list(ofac_csv_set / "sdn.csv")
     assert folder.meta.sha256 == primary.meta.sha256
     assert [e.to_dict() for e in folder.entities] == [e.to_dict() for e in primary.entities]
 
 
-def test_hash_covers_every_file_of_the_set(tmp_path: Path) -> None:
+def test_hash_covers_every_file_of_the_set(ofac_csv_set: Path, tmp_path: Path) -> None:
     copy = tmp_path / "set"
-    shutil.copytree(SET, copy)
+    shutil.copytree(ofac_csv_set, copy)
     before = open_list(copy).meta.sha256
     (copy / "alt.csv").write_bytes((copy / "alt.csv").read_bytes().replace(b"NORTHWIND AVIA", b"NORTHWIND AVIO"))
     assert open_list(copy).meta.sha256 != before
 
 
-def test_source_override_within_the_format(tmp_path: Path) -> None:
-    as_cons = by_id(SET, source="us-ofac-cons")
+def test_source_override_within_the_format(ofac_csv_set: Path, tmp_path: Path) -> None:
+    as_cons = by_id(ofac_csv_set, source="us-ofac-cons")
     assert next(iter(as_cons.values())).id.startswith("us-ofac-cons:")
     with pytest.raises(UnknownFormatError, match="carries us-ofac-sdn, us-ofac-cons"):
-        open_list(SET, source="un-sc")
+        open_list(ofac_csv_set, source="un-sc")
 
 
-def test_cons_file_names_choose_the_consolidated_list(tmp_path: Path) -> None:
+def test_cons_file_names_choose_the_consolidated_list(ofac_csv_set: Path, tmp_path: Path) -> None:
     for name, target in (("sdn.csv", "cons_prim.csv"), ("add.csv", "cons_add.csv"), ("alt.csv", "cons_alt.csv")):
-        shutil.copy(SET / name, tmp_path / target)
+        shutil.copy(ofac_csv_set / name, tmp_path / target)
     parsed = open_list(tmp_path)
     assert parsed.meta.source == "us-ofac-cons"
     assert [Path(f).name for f in parsed.meta.files] == ["cons_prim.csv", "cons_add.csv", "cons_alt.csv"]

@@ -40,10 +40,10 @@ def test_fixture_sdn_xml() -> None:
     assert person.record["akaList"]["aka"][1]["category"] == "weak"
 
 
-def test_fixture_xml_and_csv_agree_on_the_same_entries() -> None:
+def test_fixture_xml_and_csv_agree_on_the_same_entries(ofac_csv_set: Path) -> None:
     """The same five parties written in both legacy formats parse to the same facts."""
     xml = by_id(FIXTURES / "sdn.xml")
-    csv = by_id(FIXTURES / "sdn_csv")
+    csv = by_id(ofac_csv_set)
     assert set(xml) <= set(csv)
     for key, entity in xml.items():
         other = csv[key]
