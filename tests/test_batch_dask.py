@@ -20,7 +20,8 @@ from clearance.model.countries import to_country_code
 from clearance.model.dates import parse_partial_date
 
 pytest.importorskip("distributed")
-pytestmark = [pytest.mark.realdata, pytest.mark.slow]
+# The runs use their own SQLite file: the store under test plays no part.
+pytestmark = [pytest.mark.realdata, pytest.mark.slow, pytest.mark.store_independent]
 
 ROWS = 3000
 BENCH = "opensanctions_yente_screening_bench"

@@ -5,6 +5,8 @@ import pytest
 from clearance.matching.identifiers import identifier_key
 from clearance.model import IdScheme
 
+pytestmark = pytest.mark.store_independent
+
 
 @pytest.mark.parametrize(
     "value", ["EW-001PA", "EW001PA", "ew 001pa", "EW.001PA", "\u0415W-001\u0420\u0410", " ew-001pa "]

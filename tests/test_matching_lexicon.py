@@ -6,6 +6,8 @@ import pytest
 
 from clearance.matching.names import MATCHED_ONLY, Family, Group, Lexicon, NameForm, analyze
 
+pytestmark = pytest.mark.store_independent
+
 LISTED = [
     "LUKASHENKA, Alyaksandr Ryhorovich",
     "Aleksandr Grigoryevich LUKASHENKO",

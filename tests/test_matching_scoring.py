@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from clearance.matching import DEFAULT_THRESHOLD
 from clearance.matching.features import FEATURES
 from clearance.matching.screener import score_entity
 from clearance.model import Entity, EntityType, Identifier, IdScheme, Name, NameKind
 from clearance.model.screening import FeatureScore, Query
+
+pytestmark = pytest.mark.store_independent
 
 
 def _entity(name: str, entity_type: EntityType = EntityType.PERSON, *, aliases: tuple[str, ...] = (),

@@ -7,6 +7,8 @@ import pytest
 from clearance.matching.names import Family, TokenKind, analyze
 from clearance.matching.text import consonant_skeleton, fold_lookalikes, latin, split_syllabic
 
+pytestmark = pytest.mark.store_independent
+
 
 @pytest.mark.parametrize(
     ("mixed", "repaired"),

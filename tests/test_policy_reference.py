@@ -15,6 +15,8 @@ from clearance.policy import AirportIndex, PolicySet, builtin_pack_dirs
 from clearance.policy.reference.airports import SubdivisionNames
 from clearance.policy.resolve import Resolver
 
+pytestmark = pytest.mark.store_independent
+
 OVERRIDES = {
     "airports": [{"icao": "UKFF", "iata": "SIP", "aliases": ["URFF"], "country": "UA", "subdivision": "UA-43",
                   "claimed_by": "RU", "name": "Simferopol"}],

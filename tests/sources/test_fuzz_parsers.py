@@ -21,6 +21,8 @@ from clearance.errors import ListFormatError, UnknownFormatError
 from clearance.sources import detect, formats
 from format_samples import samples
 
+pytestmark = pytest.mark.store_independent
+
 INPUTS_PER_FORMAT = 150
 # Bytes that mean something to one of the formats: markup, quoting, separators, escapes.
 TOKENS = [b"<", b">", b"</", b"/>", b"<![CDATA[", b"]]>", b"&", b"&amp;", b"&#0;", b"&#x110000;", b'"', b"'",
