@@ -128,9 +128,6 @@ def test_lists_ingested_by_another_process_are_picked_up(db_path: str, tmp_path:
         assert screening.screen(Query("Quantum Widgets")).results[0].entity_id == "custom:other:x-1"
 
 
-@pytest.mark.xfail(strict=True, reason="known retrieval gap: 'aleksandr' and 'alyaksandr' are two edits apart and "
-                                       "share no rigour symbol, so the index's bound prunes a pair the aligner "
-                                       "scores above the threshold (see the matching issue's note)")
 def test_belarusian_spelling_alone_is_retrieved(db_path: str, tmp_path: Path) -> None:
     listed = tmp_path / "primary_only.csv"
     listed.write_text("id,type,name,aliases,birth_date,country,identifiers,programs,remarks\n"

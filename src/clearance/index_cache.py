@@ -23,7 +23,7 @@ from clearance.model import VersionInfo
 from clearance.settings import Settings
 
 # Bump when the analysis or the index layout changes in a way the package version does not show.
-INDEX_FORMAT = 3
+INDEX_FORMAT = 4
 KEEP_FILES = 4  # index files kept per cache folder (several databases may share one folder)
 
 

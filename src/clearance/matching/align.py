@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 
 from rapidfuzz.distance import OSA
@@ -33,6 +34,9 @@ CONTRADICTING = frozenset({TokenKind.NAME, TokenKind.NUMBER, TokenKind.INITIAL, 
 SUBSTANTIVE = frozenset({TokenKind.NAME, TokenKind.NUMBER, TokenKind.INITIAL, TokenKind.COMMON, TokenKind.DOMAIN,
                          TokenKind.SHORT})
 _DESCRIPTIVE = frozenset({TokenKind.GENERIC, TokenKind.DOMAIN})
+# Words that say what a name is rather than which one, and the pairings that are only a likeness.
+_FORM_WORDS = frozenset({TokenKind.GENERIC, TokenKind.DOMAIN, TokenKind.LEGAL, TokenKind.STOP, TokenKind.LOCATION})
+_LOOSE = frozenset({"fuzzy", "abbreviation", "skeleton"})
 _GENERIC_ONLY = frozenset({TokenKind.GENERIC})
 # rigour's symbols for the "son of" / "daughter of" particles of Arabic names (bin, ibn, ben, bint).
 NASAB_SYMBOLS = frozenset({"SYMBOL:BIN", "SYMBOL:BINT"})
@@ -93,7 +97,8 @@ class NameAlignment(NamedTuple):
         return "; ".join(p.describe() for p in self.pairings)
 
 
-LONG_WORD = 10  # words this long tolerate two edits; the index retrieves one-edit neighbours only
+FUZZY_MIN_LENGTH = 3  # shorter words are matched exactly or by symbol
+LONG_WORD = 10  # words this long tolerate two edits
 
 
 def _budget(length: int) -> int:
@@ -104,9 +109,11 @@ def _budget(length: int) -> int:
 
 
 def _fuzzy(a: str, b: str) -> float:
+    """Edit similarity within the edit budget; words under FUZZY_MIN_LENGTH letters are never
+    fuzzy ("li" is not "lin"), and the index does not look them up fuzzily either."""
     length = max(len(a), len(b))
     budget = _budget(length)
-    if budget == 0 or abs(len(a) - len(b)) > budget:
+    if budget == 0 or min(len(a), len(b)) < FUZZY_MIN_LENGTH or abs(len(a) - len(b)) > budget:
         return 0.0
     distance = OSA.distance(a, b, score_cutoff=budget)
     return 1.0 - distance / length if distance <= budget else 0.0
@@ -145,6 +152,13 @@ def token_similarity(q: Token, c: Token, family: Family, params: AlignParams) ->
         if long.startswith(short) and (descriptive or len(short) >= 4):
             best, how = params.abbreviation_score, "abbreviation"
     return best, how
+
+
+@lru_cache(maxsize=100_000)
+def _similarity(q: Token, c: Token, family: Family) -> tuple[float, str]:
+    """:func:`token_similarity` with DEFAULT_PARAMS, remembered: the same listed words
+    ("mohammed", "trading") meet the same query word across many candidates' names."""
+    return token_similarity(q, c, family, DEFAULT_PARAMS)
 
 
 def symbol_score(q: Token, params: AlignParams, c: Token | None = None) -> float:
@@ -187,15 +201,21 @@ def _options(q: NameForm, c: NameForm, params: AlignParams) -> list[_Option]:
     family = q.family if q.family is c.family else c.family
     options: list[_Option] = []
     append = options.append
+    cached = params is DEFAULT_PARAMS
     for i, qt in enumerate(q.tokens):
         for j, ct in enumerate(c.tokens):
             if qt.text == ct.text:
                 weight = qt.weight if qt.weight > ct.weight else ct.weight
                 append((weight, 1.0, weight, 1 << i, 1 << j, "exact", qt.text, ct.text))
                 continue
-            score, how = token_similarity(qt, ct, family, params)
+            score, how = _similarity(qt, ct, family) if cached else token_similarity(qt, ct, family, params)
             if score > 0.0:
-                weight = qt.weight if qt.weight > ct.weight else ct.weight
+                if how in _LOOSE and (qt.kind in _FORM_WORDS or ct.kind in _FORM_WORDS):
+                    # A word that only resembles a legal form, particle or generic word ("asll" /
+                    # "SLL") is no distinctive evidence: the pair weighs what the lighter weighs.
+                    weight = qt.weight if qt.weight < ct.weight else ct.weight
+                else:
+                    weight = qt.weight if qt.weight > ct.weight else ct.weight
                 append((score * weight, score, weight, 1 << i, 1 << j, how, qt.text, ct.text))
     # Words joined on one side and split on the other ("alqaeda" / "al qaeda").
     if q.runs:

@@ -9,9 +9,13 @@ exact dictionary probe:
   ``金`` and ``Kim``);
 - ``k`` the consonant key, probed only for words written in another script than Latin
   (transliterations of Arabic, Hebrew or Cyrillic names differ most in their vowels);
+- ``p`` the beginnings (four letters or more) of organisations' and objects' words, which the
+  aligner pairs as abbreviations;
 - typos: the token's vocabulary neighbours within one edit, found through a table of
   one-letter deletions of every indexed word (the SymSpell method), so ``abdulah`` finds
-  ``abdullah`` without comparing it to every word.
+  ``abdullah`` without comparing it to every word; and, for long words, where the aligner
+  tolerates two edits, the neighbours two edits away, through a compact table of the hashes of
+  every long word's one- and two-letter deletions (``aleksandr`` finds ``alyaksandr``).
 
 Postings are kept per name family (person, organisation, object), so a typed query only
 touches names of its kind. Which names are worth aligning follows from the aligner's own
@@ -32,17 +36,22 @@ from __future__ import annotations
 
 import math
 import pickle
+import zlib
 from array import array
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from itertools import combinations
 from typing import Any, Generic, NamedTuple, TypeVar
 
-from clearance.matching.align import DEFAULT_PARAMS, LONG_WORD, symbol_score
+from rapidfuzz.distance import OSA
+
+from clearance.matching.align import DEFAULT_PARAMS, FUZZY_MIN_LENGTH, LONG_WORD, symbol_score
 from clearance.matching.features import Candidate, IdentifierKey, PreparedQuery
 from clearance.matching.identifiers import identifier_key
 from clearance.matching.names import (
     EXTRA_WEIGHTS,
     FAMILY_OF_TYPE,
+    KIND_WEIGHTS,
     MATCHED_ONLY,
     STRONG,
     Family,
@@ -60,13 +69,19 @@ from clearance.model.screening import ListRef
 _LOOKUP_KINDS = frozenset({TokenKind.NAME, TokenKind.NUMBER, TokenKind.SHORT, TokenKind.COMMON,
                            TokenKind.INITIAL})
 _INDEXED_SYMBOLS = ("NAME:", "NUM:")  # symbols that say two words are the same name or number
-_FUZZY_MIN_LENGTH = 3  # shorter words are matched exactly or by symbol
 _ENTITY_NAME_KINDS = (NameKind.PRIMARY, NameKind.ALIAS, NameKind.NON_LATIN, NameKind.PREVIOUS,
                       NameKind.WEAK_ALIAS)
 _FORM_CACHE = 200_000  # analysed names kept per process
 _POSTING = "I"  # array type code of the name ids in a posting (and in _posting's cast)
 _WORDS = " "  # separates the vocabulary words of a neighbours entry (words have no spaces)
+# The shortest distinctive word that pairs as the beginning of another (align.token_similarity).
+_ABBREVIATION_MIN_LENGTH = 4
+# Words that can be two edits from a word of LONG_WORD letters (the aligner's two-edit limit).
+_FAR_MIN_LENGTH = LONG_WORD - 2
 T = TypeVar("T")
+_COMMON_SIZES = (1, 2, 3, 4)  # names with this many distinctive words: index.of_size
+_MANY_NAMES = 64  # a group of names this large is sorted by size with set operations
+Rank = tuple[float, float, float]  # a retrieved name's (estimate, rarity, bound): see ScreeningIndex.hits
 _WORD_CACHE = 50_000  # looked-up query words kept per process
 
 
@@ -78,6 +93,17 @@ def entity_names(entity: Entity) -> list[str]:
 def _deletions(word: str) -> Iterator[str]:
     for i in range(len(word)):
         yield word[:i] + word[i + 1 :]
+
+
+def _deletions_within_two(word: str) -> set[str]:
+    """The word and every form of it with one or two letters deleted."""
+    once = set(_deletions(word))
+    return {word} | once | {shorter for variant in once for shorter in _deletions(variant)}
+
+
+def _far_hash(variant: str) -> int:
+    """A 32-bit key for a deletion variant: collisions only add candidates, which are checked."""
+    return zlib.crc32(variant.encode())
 
 
 def _lookup_positions(form: NameForm) -> list[int]:
@@ -93,54 +119,59 @@ def _strong_positions(form: NameForm, lookup: list[int]) -> list[int]:
 
 
 class LeftOver(NamedTuple):
-    """What a query word that retrieved nothing in a name can still do in the alignment."""
+    """What a query word that retrieved nothing in a name costs in the alignment at least."""
 
-    pair: float  # the best pair score it could still get with a word of the name (0: none)
-    share: float  # else its least contradiction share against a word of the name
+    share: float  # its least contradiction share against a word of the name
     extra: float  # else its cost as a query word with no partner
 
 
 def left_over(token: Token) -> LeftOver:
-    """A word shorter than ``LONG_WORD`` that is not retrieved is at least two edits from every
-    word of the name (the index finds all one-edit neighbours): it pairs with none, and its
-    contradiction share is at least ``2 * 2 / (len + 2)``. A longer word may still pair two
-    edits away (score ``1 - 2 / len``); a Han or Hangul syllable always contradicts fully and
-    costs as much when left over. Initials and other weak words are assumed to agree."""
+    """A word that is not retrieved pairs with no word of the name: the index finds every word
+    the aligner pairs it with (the same word or symbol, the consonant key, the neighbours within
+    the aligner's edit budget). Against a word it does not pair with, it is at least two edits
+    away, so its contradiction share is at least ``2 * 2 / (len + 2)``. A Han or Hangul syllable
+    always contradicts fully and costs as much when left over. Initials and other weak words are
+    assumed to agree."""
     params = DEFAULT_PARAMS
     if token.syllabic:
-        return LeftOver(0.0, 1.0, params.contradiction * token.weight)
+        return LeftOver(1.0, params.contradiction * token.weight)
     extra = params.extra_query * EXTRA_WEIGHTS[token.kind]
     if token.kind is not TokenKind.NAME:
-        return LeftOver(0.0, 0.0, extra)
-    if len(token.text) >= LONG_WORD:
-        return LeftOver(1.0 - 2.0 / len(token.text), 0.0, extra)
-    return LeftOver(0.0, min(1.0, 4.0 / (len(token.text) + 2)), extra)
+        return LeftOver(0.0, extra)
+    return LeftOver(min(1.0, 4.0 / (len(token.text) + 2)), extra)
 
 
-def _favourable(item: LeftOver) -> tuple[float, float]:
-    """Left-over words that can still pair first, then those that contradict least."""
-    return (-item.pair, item.share)
+def _heaviest(weights: list[float], full: int) -> tuple[float, ...]:
+    """``weights`` and ``full`` more weights of 1, heaviest first."""
+    return (1.0,) * full + tuple(sorted(weights, reverse=True))
 
 
-def bound(values: list[float], left: list[LeftOver], size: int) -> float:
+def _favourable(item: LeftOver) -> float:
+    """Left-over words that contradict least first."""
+    return item.share
+
+
+def bound(values: list[float], left: list[LeftOver], size: int, weak: tuple[float, ...] = ()) -> float:
     """The best name score a listed name of ``size`` distinctive words can reach when the query's
     distinctive words that hit it pair with scores ``values`` and the others (``left``) are left
-    over: each takes one of the name's remaining words, pairing with it at its best or
-    contradicting it at its least, while the name has some; else it is an extra word. The
+    over. The name's remaining words may first each pair with one of the query's weak words, as
+    the aligner takes pairs before it weighs what is left: ``weak`` holds, heaviest first, what
+    such a pair can weigh at most (an initial, or a common word that hit the name, pairs with the
+    weight of the listed word; a legal form or particle that resembles it, with its own). Each
+    left-over word then takes one of the name's words still free, contradicting it at its least,
+    while the name has some; else it is an extra word. The
     name's words left after that cost what a listed extra word costs."""
     if not values:
         return 0.0
     params = DEFAULT_PARAMS
     spare = max(0, size - len(values))
-    numerator, denominator = sum(values), float(len(values))
+    absorbed = sum(weak[:spare])
+    spare -= min(spare, len(weak))
+    numerator, denominator = sum(values) + absorbed, len(values) + absorbed
     for item in sorted(left, key=_favourable) if len(left) > 1 else left:
         if spare > 0:
             spare -= 1
-            if item.pair > 0.0:
-                numerator += item.pair
-                denominator += 1.0
-            else:
-                denominator += params.contradiction * item.share
+            denominator += params.contradiction * item.share
         else:
             denominator += item.extra
     return numerator / (denominator + params.extra_candidate * spare)
@@ -199,10 +230,18 @@ class ScreeningIndex:
         self.owner: list[int] = []  # name id -> candidate position
         self.size: list[int] = []  # name id -> distinctive words (fewest over its variants)
         self.single_word: frozenset[int] = frozenset()  # names with one distinctive word
+        # size -> the names of that many distinctive words, for the commonest sizes (set
+        # operations in C sort thousands of names by size faster than a loop over them)
+        self.of_size: dict[int, frozenset[int]] = {}
         # key -> name ids, packed (array type _POSTING): a few bytes objects load faster than
         # millions of ints
         self.postings: dict[str, bytes] = {}
         self.neighbours: dict[str, str] = {}  # deletion variant -> vocabulary words, joined by _WORDS
+        # Two-edit neighbours of long words: the sorted hashes of every long word's variants
+        # (array 'I'), the long word of each, and the long words.
+        self.far_keys: bytes = b""
+        self.far_owners: bytes = b""
+        self.long_words: list[str] = []
         self.identifiers: dict[str, tuple[int, ...]] = {}  # identifier key -> candidate positions
         self.name_count = {family: 0 for family in Family}
         self._word_cache: dict[tuple[Any, ...], tuple[list[tuple[float, frozenset[int]]], frozenset[int], int]] = {}
@@ -247,7 +286,7 @@ class ScreeningIndex:
                         bucket = postings.setdefault(key, [])
                         if not bucket or bucket[-1] != name_id:
                             bucket.append(name_id)
-                    vocabulary.update(t.text for t in form.tokens if len(t.text) >= _FUZZY_MIN_LENGTH)
+                    vocabulary.update(t.text for t in form.tokens if len(t.text) >= FUZZY_MIN_LENGTH)
             candidate = make_candidate(entity, family, range(first, len(index.names)))
             index.candidates.append(candidate)
             sources.add(candidate.source)
@@ -257,6 +296,7 @@ class ScreeningIndex:
         index.sources = frozenset(sources)
         index.lexicon.restrict(frozenset(s for s in relevant if s.split(":", 1)[0] in MATCHED_ONLY))
         index.single_word = frozenset(i for i, size in enumerate(index.size) if size <= 1)
+        index.of_size = {size: frozenset(i for i, n in enumerate(index.size) if n == size) for size in _COMMON_SIZES}
         index.postings = {k: array(_POSTING, v).tobytes() for k, v in postings.items()}
 
         index.identifiers = {k: tuple(dict.fromkeys(v)) for k, v in identifiers.items()}
@@ -265,6 +305,11 @@ class ScreeningIndex:
             for variant in _deletions(word):
                 neighbours.setdefault(variant, []).append(word)
         index.neighbours = {k: _WORDS.join(v) for k, v in neighbours.items()}
+        index.long_words = sorted(w for w in vocabulary if len(w) >= _FAR_MIN_LENGTH)
+        far = sorted((_far_hash(variant), owner) for owner, word in enumerate(index.long_words)
+                     for variant in _deletions_within_two(word))
+        index.far_keys = array(_POSTING, (key for key, _ in far)).tobytes()
+        index.far_owners = array(_POSTING, (owner for _, owner in far)).tobytes()
         return index
 
     # -- names ------------------------------------------------------------------------------
@@ -272,19 +317,33 @@ class ScreeningIndex:
         """The analysed variants of a name."""
         return self.analysed[name_id]
 
+    def names_of(self, position: int) -> range:
+        """The name ids of the candidate at ``position``."""
+        return self.candidates[position].name_ids
+
     def candidate_forms(self, candidate: Candidate) -> list[NameForm]:
         return [form for name_id in candidate.name_ids for form in self.forms(name_id)]
 
     # -- retrieval --------------------------------------------------------------------------
-    def hits(self, query: PreparedQuery, family: Family, floor: float) -> dict[int, tuple[float, float]]:
-        """Names of ``family`` that could score ``floor`` or more: name id -> (bound, rarity).
+    def hits(self, query: PreparedQuery, family: Family, floor: float) -> list[tuple[Rank, set[int]]]:
+        """Names of ``family`` that could score ``floor`` or more, in groups of names hit alike,
+        each with its rank: (estimate, rarity, bound).
 
-        ``bound`` is :func:`bound` for the name; ``rarity`` sums the IDF of the query words that
-        hit it and orders names of equal bound.
+        ``bound`` is :func:`bound` for the names: what they could score at best, if the query
+        words that did not hit them paired as well as they still might. ``estimate`` is the score
+        the words that hit them give if the others pair with nothing; ``rarity`` sums the IDF of
+        the query words that hit them. Names are ranked by estimate, then rarity: an optimistic
+        bound would put every name sharing one word with a long query ahead of names sharing two.
+
+        Names hit by the same words in the same tiers, with as many distinctive words, share a
+        rank, so the names are split into such groups with set operations (done in C) and each
+        group is ranked once: a common word ("Mohammad", an Arabic consonant key) may hit
+        thousands of names, and a loop over them in Python is what would cost.
         """
         prefix = str(int(family))
         total_names = max(2, self.name_count[family])
-        best: dict[int, tuple[float, float]] = {}
+        found_groups: list[tuple[Rank, set[int]]] = []
+        sizes = self.size
         for form in query.forms(family):
             lookup = _lookup_positions(form)
             strong = _strong_positions(form, lookup)
@@ -297,41 +356,83 @@ class ScreeningIndex:
                     tiers[position], union[position] = found, everything
                     rarity[position] = math.log(total_names / max(1, frequency))
             leftovers = [left_over(form.tokens[i]) for i in strong]
-            strong_tiers = [tiers.get(i, []) for i in strong]
+            unpaired = [LeftOver(1.0, item.extra) for item in leftovers]
+            # The query's weak words: initials pair with any listed word of their letter; other
+            # words looked up pair only with names they hit; the rest only lightly (see bound).
+            looked = [i for i in lookup
+                      if i not in strong and i in union and form.tokens[i].kind is not TokenKind.INITIAL]
+            always = [1.0 if token.kind is TokenKind.INITIAL else KIND_WEIGHTS[token.kind]
+                      for i, token in enumerate(form.tokens) if i not in strong and i not in looked]
             hit_sets = [union.get(i, frozenset()) for i in strong]
-            sizes = self.size
-            # Names hit alike (the same pair scores, the same words left, as many words) share a
-            # bound: it is worked out once per form.
-            bounds: dict[tuple[tuple[float, ...], int, int], float] = {}
-            for name_id in self._worth_aligning(hit_sets, leftovers, floor):
-                values: list[float] = []
-                missing = 0  # bit k: strong word k did not hit the name
-                for k, found_tiers in enumerate(strong_tiers):
-                    for value, names in found_tiers:
-                        if name_id in names:
-                            values.append(value)
-                            break
-                    else:
-                        missing |= 1 << k
-                size = sizes[name_id]
-                pattern = (tuple(values), missing, size)
-                value = bounds.get(pattern, -1.0)
-                if value < 0.0:
-                    # Every word paired and nothing left over on either side: the mean pair score.
-                    if not missing and size <= len(values):
-                        value = sum(values) / len(values)
-                    else:
-                        left = [leftovers[k] for k in range(len(leftovers)) if missing >> k & 1]
-                        value = bound(values, left, size)
-                    bounds[pattern] = value
-                if value < floor:
+            worth = self._worth_aligning(hit_sets, leftovers, floor, _heaviest(always, len(looked)))
+            if not worth:
+                continue
+            # Split by the tier each strong word hits the name in (values), or none (missing).
+            parts: list[tuple[tuple[float, ...], int, float, int, set[int]]] = [((), 0, 0.0, 0, worth)]
+            for k, position in enumerate(strong):
+                split: list[tuple[tuple[float, ...], int, float, int, set[int]]] = []
+                for values, missing, found_rarity, _, names in parts:
+                    rest = names
+                    for value, tier in tiers.get(position, ()):
+                        inside = rest & tier
+                        if inside:
+                            split.append(((*values, value), missing, found_rarity + rarity[position], 0, inside))
+                            rest = rest - inside
+                            if not rest:
+                                break
+                    if rest:
+                        split.append((values, missing | 1 << k, found_rarity, 0, rest))
+                parts = split
+            # The other words looked up (initials, common words) add to the rarity, and say which
+            # names a weak word may pair with.
+            for position in lookup:
+                if position in strong or position not in union:
                     continue
-                found_rarity = 0.0
-                for i, names in union.items():
-                    if name_id in names:
-                        found_rarity += rarity[i]
-                if (value, found_rarity) > best.get(name_id, (0.0, 0.0)):
-                    best[name_id] = (value, found_rarity)
+                hit = int(position in looked)
+                split = []
+                for values, missing, found_rarity, weak_hits, names in parts:
+                    inside = names & union[position]
+                    if inside:
+                        split.append((values, missing, found_rarity + rarity[position], weak_hits + hit, inside))
+                    if len(inside) < len(names):
+                        split.append((values, missing, found_rarity, weak_hits, names - inside))
+                parts = split
+            for values, missing, found_rarity, weak_hits, names in parts:
+                weak = _heaviest(always, weak_hits)
+                by_size: dict[int, set[int]] = {}
+                if len(names) > _MANY_NAMES:
+                    for size, sized in self.of_size.items():
+                        inside = names & sized
+                        if inside:
+                            by_size[size] = inside
+                            names = names - inside  # the names of other sizes
+                for name_id in names:
+                    size = sizes[name_id]
+                    group = by_size.get(size)
+                    if group is None:
+                        by_size[size] = {name_id}
+                    else:
+                        group.add(name_id)
+                for size, group in by_size.items():
+                    if not missing and size <= len(values):
+                        # Every word paired and nothing left over on either side: the mean pair score.
+                        value = estimate = sum(values) / len(values)
+                    else:
+                        value = bound(list(values), [leftovers[k] for k in range(len(strong)) if missing >> k & 1],
+                                      size, weak)
+                        estimate = bound(list(values), [unpaired[k] for k in range(len(strong)) if missing >> k & 1],
+                                         size)
+                    if value >= floor:
+                        found_groups.append(((estimate, found_rarity, value), group))
+        return found_groups
+
+    def name_hits(self, query: PreparedQuery, family: Family, floor: float) -> dict[int, Rank]:
+        """:meth:`hits` name by name: name id -> its best rank."""
+        best: dict[int, Rank] = {}
+        for rank, names in self.hits(query, family, floor):
+            for name_id in names:
+                if rank > best.get(name_id, (0.0, 0.0, 0.0)):
+                    best[name_id] = rank
         return best
 
     def _token_hits(self, prefix: str, form: NameForm, position: int
@@ -373,8 +474,25 @@ class ScreeningIndex:
         if token.foreign and len(token.skeleton) >= 2:
             keyed.append((DEFAULT_PARAMS.skeleton_score if len(token.skeleton) >= 3 else
                           DEFAULT_PARAMS.short_skeleton_score, [prefix + "k" + token.skeleton]))
-        if len(token.text) >= _FUZZY_MIN_LENGTH and token.kind is not TokenKind.NUMBER:
-            keyed.append((1.0 - 1.0 / len(token.text), [prefix + "t" + w for w in self._neighbours_of(token.text)]))
+        if prefix != str(int(Family.PERSON)) and token.kind is TokenKind.NAME:
+            # An organisation's or object's word may be written short ("Intl", "Rosneftegaz"
+            # against "Rosneft"): listed words that begin with it, and its beginnings listed.
+            shortened = [prefix + "t" + token.text[:end] for end in range(_ABBREVIATION_MIN_LENGTH, len(token.text))]
+            if len(token.text) >= _ABBREVIATION_MIN_LENGTH:
+                shortened.append(prefix + "p" + token.text)
+            if shortened:
+                keyed.append((DEFAULT_PARAMS.abbreviation_score, shortened))
+        if len(token.text) >= FUZZY_MIN_LENGTH and token.kind is not TokenKind.NUMBER:
+            # n edits score 1 - n/m, m the longer word's length: a neighbour one letter longer
+            # pairs a little better than one of the same length.
+            by_value: dict[float, list[str]] = {}
+            for word in self._neighbours_of(token.text):
+                value = 1.0 - 1.0 / max(len(token.text), len(word))
+                by_value.setdefault(value, []).append(prefix + "t" + word)
+            for word in self._far_neighbours_of(token.text):
+                value = 1.0 - 2.0 / max(len(token.text), len(word))
+                by_value.setdefault(value, []).append(prefix + "t" + word)
+            keyed.extend(by_value.items())
         frequency = 0
         found: dict[float, set[int]] = {}
         for value, keys in keyed:
@@ -390,7 +508,8 @@ class ScreeningIndex:
         self._word_cache[cache_key] = (tiers, everything, frequency)
         return tiers, everything, frequency
 
-    def _worth_aligning(self, sets: list[frozenset[int]], leftovers: list[LeftOver], floor: float) -> set[int]:
+    def _worth_aligning(self, sets: list[frozenset[int]], leftovers: list[LeftOver], floor: float,
+                        weak: tuple[float, ...]) -> set[int]:
         """Names hit by enough of the query's distinctive words to possibly reach ``floor``."""
         words = len(sets)
         present = [found for found in sets if found]
@@ -399,7 +518,7 @@ class ScreeningIndex:
         weakest = sorted(leftovers, key=_favourable)
 
         def reachable(hits: int, spare: int) -> bool:
-            return bound([1.0] * hits, weakest[: words - hits], hits + spare) >= floor
+            return bound([1.0] * hits, weakest[: words - hits], hits + spare, weak) >= floor
 
         # Fewest hits that can reach the floor against a name with no other distinctive word,
         # and against a name with as many other words as the query has unhit words.
@@ -429,6 +548,29 @@ class ScreeningIndex:
             words = neighbours.get(variant)
             if words:
                 found.update(words.split(_WORDS))  # one letter differs
+        return found
+
+    def _far_neighbours_of(self, word: str) -> list[str]:
+        """Vocabulary words exactly two edits from ``word`` where the aligner tolerates two (the
+        longer word has LONG_WORD letters or more). Two words are within two edits only if
+        deleting at most two letters from each gives the same string."""
+        if len(word) < _FAR_MIN_LENGTH:
+            return []
+        keys = memoryview(self.far_keys).cast("I")
+        owners = memoryview(self.far_owners).cast("I")
+        size = len(keys)
+        candidates: set[int] = set()
+        for variant in _deletions_within_two(word):
+            key = _far_hash(variant)
+            at = bisect_left(keys, key)
+            while at < size and keys[at] == key:
+                candidates.add(owners[at])
+                at += 1
+        found = []
+        for owner in candidates:
+            other = self.long_words[owner]
+            if max(len(word), len(other)) >= LONG_WORD and OSA.distance(word, other, score_cutoff=2) == 2:
+                found.append(other)
         return found
 
     def identifier_hits(self, keys: Iterable[IdentifierKey]) -> set[int]:
@@ -462,9 +604,13 @@ def make_candidate(entity: Entity, family: Family, name_ids: range) -> Candidate
 
 
 def _name_keys(form: NameForm, prefix: str) -> Iterator[str]:
+    abbreviations = prefix != str(int(Family.PERSON))
     for position in _lookup_positions(form):
         token = form.tokens[position]
         yield prefix + "t" + token.text
+        if abbreviations and token.kind is TokenKind.NAME:
+            for end in range(_ABBREVIATION_MIN_LENGTH, len(token.text)):
+                yield prefix + "p" + token.text[:end]
         for symbol in token.symbols:
             if symbol.startswith(_INDEXED_SYMBOLS):
                 yield prefix + "s" + symbol

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from clearance.errors import QueryError
 from clearance.matching.features import MAX_BONUS, Candidate, IdentifierKey, PreparedQuery, compare, score
 from clearance.matching.identifiers import identifier_key
-from clearance.matching.index import ScreeningIndex, entity_names, make_candidate
+from clearance.matching.index import Rank, ScreeningIndex, entity_names, make_candidate
 from clearance.matching.names import FAMILY_OF_TYPE, Family, Lexicon, NameForm, analyze
 from clearance.model import Entity, IdScheme
+from clearance.model.countries import to_country_code
 from clearance.model.screening import FeatureScore, Hit, ListRef, Query, ScreenResult
 
 # Hits scoring up to this much below the threshold are reported as near misses (match: false);
@@ -26,8 +27,9 @@ class Retrieved:
 
     position: int
     name_ids: tuple[int, ...]  # empty: found by identifier, align all its names
-    bound: float  # the best score its names can reach
+    estimate: float  # what its names score on the query words that hit them (the rank)
     rarity: float
+    bound: float  # the best score its names can reach
 
 
 def prepare(query: Query, lexicon: Lexicon | None = None) -> PreparedQuery:
@@ -75,10 +77,11 @@ class Screener:
         self._sources = set(index.sources) | {ref.source for ref in index.lists}
 
     def warm_up(self) -> None:
-        """Load rigour's name data now (seconds, once per process), e.g. before forking workers
-        that then share it."""
+        """Load rigour's name data, and its territory names that read a query's country, now
+        (seconds, once per process), e.g. before forking workers that then share them."""
         for family in (Family.PERSON, Family.ORGANIZATION, Family.OBJECT):
             analyze(["Warm Up"], family, query=True)
+        to_country_code("Warm Up")
 
     def lists(self, sources: tuple[str, ...] = ()) -> tuple[ListRef, ...]:
         return tuple(ref for ref in self.index.lists if not sources or ref.source in sources)
@@ -92,27 +95,31 @@ class Screener:
             known = ", ".join(sorted(self._sources)) or "none"
             raise QueryError(f"query: field 'sources': {', '.join(sorted(unknown))} not loaded (loaded: {known})")
         families = [query.family] if query.family is not None else [Family.PERSON, Family.ORGANIZATION, Family.OBJECT]
-        by_candidate: dict[int, tuple[float, float, list[int]]] = {}
+        groups = [group for family in families for group in self.index.hits(query, family, floor - MAX_BONUS)]
+        groups.sort(key=lambda group: group[0], reverse=True)
         source_of = self.index.source_of
         owner = self.index.owner
-        for family in families:
-            for name_id, (value, rarity) in self.index.hits(query, family, floor - MAX_BONUS).items():
+        # The best-ranked candidates first, up to the limit; then only more names of those.
+        chosen: dict[int, tuple[Rank, list[int]]] = {}
+        chosen_names: set[int] | None = None
+        for rank, names in groups:
+            if chosen_names is not None:
+                names = names & chosen_names  # only names of the chosen candidates
+            for name_id in names:
                 position = owner[name_id]
-                if wanted and source_of[position] not in wanted:
-                    continue
-                entry = by_candidate.get(position)
-                if entry is None:
-                    by_candidate[position] = (value, rarity, [name_id])
-                else:
-                    entry[2].append(name_id)
-                    if (value, rarity) > entry[:2]:
-                        by_candidate[position] = (value, rarity, entry[2])
-        ranked = sorted(by_candidate.items(), key=lambda item: item[1][:2], reverse=True)[:limit]
-        found = [Retrieved(p, tuple(ids), value, rarity) for p, (value, rarity, ids) in ranked]
+                entry = chosen.get(position)
+                if entry is not None:
+                    entry[1].append(name_id)
+                elif chosen_names is None and not (wanted and source_of[position] not in wanted):
+                    chosen[position] = (rank, [name_id])
+                    if len(chosen) == limit:
+                        chosen_names = {n for p in chosen for n in self.index.names_of(p)}
+        # A name hit through several of the query's forms is aligned once.
+        found = [Retrieved(p, tuple(dict.fromkeys(ids)), *rank) for p, (rank, ids) in chosen.items()]
         seen = {r.position for r in found}
         for position in sorted(self.index.identifier_hits(query.identifiers)):
             if position not in seen and (not wanted or source_of[position] in wanted):
-                found.append(Retrieved(position, (), 1.0, 0.0))
+                found.append(Retrieved(position, (), 1.0, 0.0, 1.0))
         return found
 
     def screen(self, query: Query, *, threshold: float | None = None, limit: int = 10) -> ScreenResult:
