@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -98,7 +99,10 @@ def test_screen_file_jsonl_in_input_order(db: str, tmp_path: Path, capsys: pytes
     assert lines[1]["results"] == []
     assert lines[3]["results"][0]["entity_id"] == f"{SOURCE}:a-ew001pa"
     assert lines[4]["results"][0]["entity_id"] == f"{SOURCE}:p-putin"
-    assert "screened 300 rows with 2 local processes: 240 with a match" in " ".join(err.split())
+    summary = " ".join(err.split())
+    assert "screened 300 rows with 2 local processes: 240 with a match" in summary
+    # Start-up, paid once before the workers fork: the index, then rigour's name data.
+    assert re.search(r"\(index (built|cache) in \d+\.\ds; rigour's name data loaded in \d+\.\ds\)", summary), summary
 
 
 def test_screen_file_csv(db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

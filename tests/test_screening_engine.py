@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from clearance import index_cache
 from clearance.engine import Engine
 from clearance.errors import QueryError
 from clearance.matching import DEFAULT_THRESHOLD
+from clearance.matching import screener as screener_module
 from clearance.model import EntityType
 from clearance.model.screening import Query
 from clearance.settings import Settings
@@ -136,3 +138,21 @@ def test_belarusian_spelling_alone_is_retrieved(db_path: str, tmp_path: Path) ->
         engine.ingest([listed], source="custom:primary")
         result = engine.screen(Query("Aleksandr Lukashenko"))
     assert [hit.entity_id for hit in result.matches] == ["custom:primary:p1"]
+
+
+def test_a_process_holding_its_heap_freezes_it_again_every_so_many_queries(
+    screening_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # gc.freeze is swapped for a counter: this test process keeps its garbage collector.
+    frozen: list[int] = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(len(frozen)))
+    monkeypatch.setattr(gc, "collect", lambda generation=2: 0)
+    monkeypatch.setattr(screener_module._HeapHold, "every", 0)  # and restored after the test
+    monkeypatch.setattr(screener_module._HeapHold, "count", 0)
+    screening_engine.screen(Query("Lukashenka"))
+    assert frozen == [] and not screener_module.heap_held()
+    screener_module.hold_heap(every=3)
+    assert frozen == [0] and screener_module.heap_held()
+    for _ in range(7):
+        screening_engine.screen(Query("Lukashenka"))
+    assert frozen == [0, 1, 2]  # when held, then after the 3rd and the 6th query

@@ -19,7 +19,7 @@ from multiprocessing.pool import AsyncResult, Pool
 from typing import TypeVar
 
 from clearance.batch.partitions import Job, Partition, PartResult, screen_partition
-from clearance.matching.screener import Screener
+from clearance.matching.screener import Screener, heap_held, hold_heap
 from clearance.model.screening import Query, ScreenResult
 
 T = TypeVar("T")
@@ -33,6 +33,7 @@ _worker_screener: list[Screener] = []
 
 def _init_worker(screener: Screener) -> None:
     _worker_screener.append(screener)
+    hold_heap()  # a worker process exists to screen
 
 
 def _screen_chunk(queries: list[Query], threshold: float | None, limit: int) -> list[ScreenResult]:
@@ -78,7 +79,8 @@ def forked_pool(screener: Screener, workers: int) -> Iterator[Pool]:
         pool.close()
     finally:
         pool.join()
-        gc.unfreeze()
+        if not heap_held():
+            gc.unfreeze()
 
 
 def _settle(pending: Iterable[AsyncResult[T]]) -> None:

@@ -116,11 +116,13 @@ def screen_file(engine: Engine, input_file: Path, out_file: Path, threshold: flo
             dask=dask_address, partition_size=partition_size, restart=restart,
             progress=(lambda done, total: progress(input_file.name, done, total)) if console.is_terminal else None,
             notice=lambda message: console.print(message, highlight=False))
-    origin, seconds = engine.screener().startup
+    screener = engine.screener()
+    origin, seconds = screener.startup
+    warmed = f"; rigour's name data loaded in {screener.warmed:.1f}s" if screener.warmed is not None else ""
     resumed = (f" ({report.resumed_rows:,} of them from {report.resumed_partitions} partition(s) finished by an "
                "earlier run)") if report.resumed_partitions else ""
     console.print(f"screened {report.rows:,} rows{resumed} with {report.workers}: {report.matched:,} with a match; "
-                  f"results in {out_file} (index {origin} in {seconds:.1f}s)", highlight=False)
+                  f"results in {out_file} (index {origin} in {seconds:.1f}s{warmed})", highlight=False)
 
 
 def register(cli: click.Group) -> None:

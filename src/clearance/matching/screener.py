@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import re
+import time
 from dataclasses import dataclass
 
 from clearance.errors import QueryError
@@ -19,6 +22,47 @@ REPORT_MARGIN = 0.1
 REPORT_FLOOR = 0.5  # never report below this, whatever the threshold
 # At most this many candidate entities per query are aligned in full, best retrieved first.
 MAX_ALIGNED = 25
+_DIGIT = re.compile(r"\d")
+HOLD_EVERY = 1000  # queries between two freezes of the heap in a process that holds it
+
+
+class _HeapHold:
+    """Whether this process holds its heap out of the garbage collector (see :func:`hold_heap`)."""
+
+    every = 0  # 0: not held
+    count = 0
+
+
+def hold_heap(every: int = HOLD_EVERY) -> None:
+    """For a process that exists to screen for a while and end (a batch worker): move every
+    object alive now out of the cyclic garbage collector's reach (:func:`gc.freeze`), and again
+    after every ``every`` queries screened.
+
+    The index, rigour's name data and the caches that fill as queries are screened (listed names
+    unpickled, words looked up with the sets of names they hit) are long-lived and hold no
+    reference cycles, yet each full collection walks all of them, every name id of every set: a
+    sixth of the time of a screening (10,000 queries of the speed benchmark on one core: 0.54 ms
+    per query with collections, 0.46 with the heap held, 0.45 with the collector off). Frozen
+    objects are still freed when their last reference goes; only a reference cycle alive at a
+    freeze that dies later stays until the process ends, so this is for processes whose objects
+    are all ours and that end (not the server, whose requests come and go for months, nor a
+    library call in someone's program).
+    """
+    _HeapHold.every = every
+    _HeapHold.count = 0
+    gc.collect()
+    gc.freeze()
+
+
+def heap_held() -> bool:
+    return _HeapHold.every > 0
+
+
+def _count_screened() -> None:
+    _HeapHold.count += 1
+    if _HeapHold.count >= _HeapHold.every:
+        _HeapHold.count = 0
+        gc.freeze()
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +83,7 @@ def prepare(query: Query, lexicon: Lexicon | None = None) -> PreparedQuery:
     name = " ".join(query.name.split())
     # A name with digits and few words may be a code (a tail number, an IMO number): it is
     # also looked up, exactly, among the identifiers.
-    if name and any(ch.isdigit() for ch in name) and len(name.split()) <= 3:
+    if name and _DIGIT.search(name) and len(name.split()) <= 3:
         key = identifier_key(name)
         if len(key) >= 4:
             idents.append(IdentifierKey(key, IdScheme.OTHER, name))
@@ -74,14 +118,19 @@ class Screener:
         self.index = index
         self.threshold = threshold
         self.startup: tuple[str, float] = ("given", 0.0)  # how the index was obtained, seconds taken
+        self.warmed: float | None = None  # seconds warm_up took in this process (None: not run)
         self._sources = set(index.sources) | {ref.source for ref in index.lists}
 
     def warm_up(self) -> None:
         """Load rigour's name data, and its territory names that read a query's country, now
         (seconds, once per process), e.g. before forking workers that then share them."""
+        if self.warmed is not None:
+            return
+        started = time.perf_counter()
         for family in (Family.PERSON, Family.ORGANIZATION, Family.OBJECT):
             analyze(["Warm Up"], family, query=True)
         to_country_code("Warm Up")
+        self.warmed = time.perf_counter() - started
 
     def lists(self, sources: tuple[str, ...] = ()) -> tuple[ListRef, ...]:
         return tuple(ref for ref in self.index.lists if not sources or ref.source in sources)
@@ -141,6 +190,8 @@ class Screener:
             if hit is not None:
                 hits.append(hit)
         hits.sort(key=lambda h: (-h.score, h.entity_id))
+        if _HeapHold.every:
+            _count_screened()
         return ScreenResult(query, threshold, self.lists(query.sources), tuple(hits[:limit]))
 
     @staticmethod
