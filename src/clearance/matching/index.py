@@ -95,10 +95,12 @@ def _deletions(word: str) -> Iterator[str]:
         yield word[:i] + word[i + 1 :]
 
 
-def _deletions_within_two(word: str) -> set[str]:
-    """The word and every form of it with one or two letters deleted."""
-    once = set(_deletions(word))
-    return {word} | once | {shorter for variant in once for shorter in _deletions(variant)}
+def _deletions_within(word: str, most: int = 2) -> set[str]:
+    """The word and every form of it with at most ``most`` letters deleted."""
+    variants = {word}
+    for _ in range(most):
+        variants |= {shorter for variant in variants for shorter in _deletions(variant)}
+    return variants
 
 
 def _far_hash(variant: str) -> int:
@@ -307,7 +309,7 @@ class ScreeningIndex:
         index.neighbours = {k: _WORDS.join(v) for k, v in neighbours.items()}
         index.long_words = sorted(w for w in vocabulary if len(w) >= _FAR_MIN_LENGTH)
         far = sorted((_far_hash(variant), owner) for owner, word in enumerate(index.long_words)
-                     for variant in _deletions_within_two(word))
+                     for variant in _deletions_within(word))
         index.far_keys = array(_POSTING, (key for key, _ in far)).tobytes()
         index.far_owners = array(_POSTING, (owner for _, owner in far)).tobytes()
         return index
@@ -502,7 +504,9 @@ class ScreeningIndex:
                     found.setdefault(value, set()).update(posting)
                     frequency = max(frequency, len(posting))
         tiers = [(value, frozenset(found[value])) for value in sorted(found, reverse=True)]
-        everything = frozenset().union(*found.values())
+        # One tier (most words): the same set, not a copy (the cache holds, and the garbage
+        # collector walks, every name of every set kept).
+        everything = tiers[0][1] if len(tiers) == 1 else frozenset().union(*found.values())
         if len(self._word_cache) >= _WORD_CACHE:
             self._word_cache.clear()
         self._word_cache[cache_key] = (tiers, everything, frequency)
@@ -560,7 +564,10 @@ class ScreeningIndex:
         owners = memoryview(self.far_owners).cast("I")
         size = len(keys)
         candidates: set[int] = set()
-        for variant in _deletions_within_two(word):
+        # Letters this word must lose to meet a word of LONG_WORD letters or more two edits away:
+        # from 8 letters, none (the other has two more); from 9, at most one; else two.
+        most = min(2, len(word) - _FAR_MIN_LENGTH)
+        for variant in _deletions_within(word, most):
             key = _far_hash(variant)
             at = bisect_left(keys, key)
             while at < size and keys[at] == key:

@@ -147,14 +147,22 @@ _NOT_JOINED = frozenset({TokenKind.NUMBER, TokenKind.INITIAL})
 
 
 def _runs(tokens: list[Token]) -> tuple[Run, ...]:
+    """Two or three neighbouring words as one (no numbers or initials among them)."""
     runs: list[Run] = []
-    for start in range(len(tokens) - 1):
-        for end in range(start + 2, min(len(tokens), start + 3) + 1):
-            run = tokens[start:end]
-            if any(t.kind in _NOT_JOINED for t in run):
+    count = len(tokens)
+    for start in range(count - 1):
+        first = tokens[start]
+        if first.kind in _NOT_JOINED:
+            continue
+        text, weight, syllabic = first.text, first.weight, first.syllabic
+        for end in range(start + 1, min(count, start + 3)):
+            token = tokens[end]
+            if token.kind in _NOT_JOINED:
                 break
-            runs.append(Run(start, end, "".join(t.text for t in run), sum(t.weight for t in run),
-                            any(t.syllabic for t in run)))
+            text += token.text
+            weight += token.weight
+            syllabic = syllabic or token.syllabic
+            runs.append(Run(start, end + 1, text, weight, syllabic))
     return tuple(runs)
 
 
