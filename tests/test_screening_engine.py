@@ -12,6 +12,7 @@ from clearance import index_cache
 from clearance.engine import Engine
 from clearance.errors import QueryError
 from clearance.matching import DEFAULT_THRESHOLD
+from clearance.matching import index as index_module
 from clearance.matching import screener as screener_module
 from clearance.model import EntityType
 from clearance.model.screening import Query
@@ -156,3 +157,19 @@ def test_a_process_holding_its_heap_freezes_it_again_every_so_many_queries(
     for _ in range(7):
         screening_engine.screen(Query("Lukashenka"))
     assert frozen == [0, 1, 2]  # when held, then after the 3rd and the 6th query
+
+
+def test_the_word_cache_holds_at_most_so_many_name_ids(screening_engine: Engine,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    # A common word hits thousands of names: the cache is bounded by the ids its sets hold, not
+    # only by its count of words.
+    index = screening_engine.screener().index
+    screening_engine.screen(Query("Lukashenka"))
+    held = index._word_cache_ids
+    assert held >= 2 and len(index._word_cache) >= 1  # both Lukashenkas, father and son
+    monkeypatch.setattr(index_module, "_WORD_CACHE_IDS", held + 1)
+    screening_engine.screen(Query("Vladimir Putin"))  # more ids than the cap leaves room for
+    assert index._word_cache_ids <= held + 1
+    assert "lukashenka" not in {key[1] for key in index._word_cache}  # the cache was emptied first
+    again = screening_engine.screen(Query("Lukashenka")).results  # looked up again: the same answer
+    assert {h.entity_id for h in again} >= {f"{SOURCE}:p-lukashenka", f"{SOURCE}:p-viktar"}

@@ -83,6 +83,11 @@ _COMMON_SIZES = (1, 2, 3, 4)  # names with this many distinctive words: index.of
 _MANY_NAMES = 64  # a group of names this large is sorted by size with set operations
 Rank = tuple[float, float, float]  # a retrieved name's (estimate, rarity, bound): see ScreeningIndex.hits
 _WORD_CACHE = 50_000  # looked-up query words kept per process
+# ... and name ids in their sets, at most: a common word hits thousands of names, so a count of
+# words alone would not bound the memory. An id kept costs about 60 bytes (tracemalloc, sets of
+# 1,000 ids built as here), so this is about 500 MB; a worker of the 100,000-query speed benchmark
+# screens as fast with it as without (30.4 s against 30.7 s).
+_WORD_CACHE_IDS = 8_000_000
 
 
 def entity_names(entity: Entity) -> list[str]:
@@ -247,15 +252,18 @@ class ScreeningIndex:
         self.identifiers: dict[str, tuple[int, ...]] = {}  # identifier key -> candidate positions
         self.name_count = {family: 0 for family in Family}
         self._word_cache: dict[tuple[Any, ...], tuple[list[tuple[float, frozenset[int]]], frozenset[int], int]] = {}
+        self._word_cache_ids = 0  # name ids held in the sets of _word_cache
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_word_cache"] = {}  # looked-up words are looked up again, not stored
+        state["_word_cache_ids"] = 0
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._word_cache = {}
+        self._word_cache_ids = 0
 
     # -- building ---------------------------------------------------------------------------
     @classmethod
@@ -507,9 +515,12 @@ class ScreeningIndex:
         # One tier (most words): the same set, not a copy (the cache holds, and the garbage
         # collector walks, every name of every set kept).
         everything = tiers[0][1] if len(tiers) == 1 else frozenset().union(*found.values())
-        if len(self._word_cache) >= _WORD_CACHE:
+        held = len(everything) + (sum(len(names) for _, names in tiers) if len(tiers) > 1 else 0)
+        if len(self._word_cache) >= _WORD_CACHE or self._word_cache_ids + held > _WORD_CACHE_IDS:
             self._word_cache.clear()
+            self._word_cache_ids = 0
         self._word_cache[cache_key] = (tiers, everything, frequency)
+        self._word_cache_ids += held
         return tiers, everything, frequency
 
     def _worth_aligning(self, sets: list[frozenset[int]], leftovers: list[LeftOver], floor: float,
