@@ -98,6 +98,7 @@ class NameAlignment(NamedTuple):
 
 
 FUZZY_MIN_LENGTH = 3  # shorter words are matched exactly or by symbol
+ABBREVIATION_MIN_LENGTH = 4  # the shortest distinctive word that pairs as the beginning of another
 LONG_WORD = 10  # words this long tolerate two edits
 
 
@@ -149,7 +150,7 @@ def token_similarity(q: Token, c: Token, family: Family, params: AlignParams) ->
     if best < params.abbreviation_score and family is not Family.PERSON and len(q.text) >= 3 and len(c.text) >= 3:
         short, long = (q.text, c.text) if len(q.text) < len(c.text) else (c.text, q.text)
         descriptive = q.kind in _DESCRIPTIVE or c.kind in _DESCRIPTIVE
-        if long.startswith(short) and (descriptive or len(short) >= 4):
+        if long.startswith(short) and (descriptive or len(short) >= ABBREVIATION_MIN_LENGTH):
             best, how = params.abbreviation_score, "abbreviation"
     return best, how
 

@@ -45,7 +45,7 @@ from typing import Any, Generic, NamedTuple, TypeVar
 
 from rapidfuzz.distance import OSA
 
-from clearance.matching.align import DEFAULT_PARAMS, FUZZY_MIN_LENGTH, LONG_WORD, symbol_score
+from clearance.matching.align import ABBREVIATION_MIN_LENGTH, DEFAULT_PARAMS, FUZZY_MIN_LENGTH, LONG_WORD, symbol_score
 from clearance.matching.features import Candidate, IdentifierKey, PreparedQuery
 from clearance.matching.identifiers import identifier_key
 from clearance.matching.names import (
@@ -74,14 +74,13 @@ _ENTITY_NAME_KINDS = (NameKind.PRIMARY, NameKind.ALIAS, NameKind.NON_LATIN, Name
 _FORM_CACHE = 200_000  # analysed names kept per process
 _POSTING = "I"  # array type code of the name ids in a posting (and in _posting's cast)
 _WORDS = " "  # separates the vocabulary words of a neighbours entry (words have no spaces)
-# The shortest distinctive word that pairs as the beginning of another (align.token_similarity).
-_ABBREVIATION_MIN_LENGTH = 4
 # Words that can be two edits from a word of LONG_WORD letters (the aligner's two-edit limit).
 _FAR_MIN_LENGTH = LONG_WORD - 2
 T = TypeVar("T")
 _COMMON_SIZES = (1, 2, 3, 4)  # names with this many distinctive words: index.of_size
 _MANY_NAMES = 64  # a group of names this large is sorted by size with set operations
 Rank = tuple[float, float, float]  # a retrieved name's (estimate, rarity, bound): see ScreeningIndex.hits
+_PERSON = str(int(Family.PERSON))  # the key prefix of person names (keys are per family)
 _WORD_CACHE = 50_000  # looked-up query words kept per process
 # ... and name ids in their sets, at most: a common word hits thousands of names, so a count of
 # words alone would not bound the memory. An id kept costs about 60 bytes (tracemalloc, sets of
@@ -436,15 +435,6 @@ class ScreeningIndex:
                         found_groups.append(((estimate, found_rarity, value), group))
         return found_groups
 
-    def name_hits(self, query: PreparedQuery, family: Family, floor: float) -> dict[int, Rank]:
-        """:meth:`hits` name by name: name id -> its best rank."""
-        best: dict[int, Rank] = {}
-        for rank, names in self.hits(query, family, floor):
-            for name_id in names:
-                if rank > best.get(name_id, (0.0, 0.0, 0.0)):
-                    best[name_id] = rank
-        return best
-
     def _token_hits(self, prefix: str, form: NameForm, position: int
                     ) -> tuple[list[tuple[float, frozenset[int]]], frozenset[int], int]:
         """Names one query word hits, in tiers of the best pair score each can give: the same word
@@ -484,11 +474,11 @@ class ScreeningIndex:
         if token.foreign and len(token.skeleton) >= 2:
             keyed.append((DEFAULT_PARAMS.skeleton_score if len(token.skeleton) >= 3 else
                           DEFAULT_PARAMS.short_skeleton_score, [prefix + "k" + token.skeleton]))
-        if prefix != str(int(Family.PERSON)) and token.kind is TokenKind.NAME:
+        if prefix != _PERSON and token.kind is TokenKind.NAME:
             # An organisation's or object's word may be written short ("Intl", "Rosneftegaz"
             # against "Rosneft"): listed words that begin with it, and its beginnings listed.
-            shortened = [prefix + "t" + token.text[:end] for end in range(_ABBREVIATION_MIN_LENGTH, len(token.text))]
-            if len(token.text) >= _ABBREVIATION_MIN_LENGTH:
+            shortened = [prefix + "t" + token.text[:end] for end in range(ABBREVIATION_MIN_LENGTH, len(token.text))]
+            if len(token.text) >= ABBREVIATION_MIN_LENGTH:
                 shortened.append(prefix + "p" + token.text)
             if shortened:
                 keyed.append((DEFAULT_PARAMS.abbreviation_score, shortened))
@@ -622,12 +612,12 @@ def make_candidate(entity: Entity, family: Family, name_ids: range) -> Candidate
 
 
 def _name_keys(form: NameForm, prefix: str) -> Iterator[str]:
-    abbreviations = prefix != str(int(Family.PERSON))
+    abbreviations = prefix != _PERSON
     for position in _lookup_positions(form):
         token = form.tokens[position]
         yield prefix + "t" + token.text
         if abbreviations and token.kind is TokenKind.NAME:
-            for end in range(_ABBREVIATION_MIN_LENGTH, len(token.text)):
+            for end in range(ABBREVIATION_MIN_LENGTH, len(token.text)):
                 yield prefix + "p" + token.text[:end]
         for symbol in token.symbols:
             if symbol.startswith(_INDEXED_SYMBOLS):

@@ -56,6 +56,7 @@ def make_engine(db: str) -> Engine:
         except ImportError as exc:
             raise MissingExtraError("PostgreSQL storage", "postgres", "psycopg") from exc
         return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    # The sqlite3 module's timeout is SQLite's busy timeout: writers wait this long for the lock.
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
@@ -63,7 +64,6 @@ def make_engine(db: str) -> Engine:
         # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
         _use_wal(cur)  # readers keep reading while an ingest writes
         cur.execute("PRAGMA synchronous=NORMAL")  # durable against a killed process in WAL mode
         cur.execute("PRAGMA foreign_keys=ON")
