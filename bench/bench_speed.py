@@ -9,7 +9,9 @@
   workers are forked and share the index, so the sum of their resident sizes over-counts).
 - Latency: ``Engine.screen`` one query at a time in this process, after a warm-up pass.
 - The peer: logic-v2 scores the same queries against the candidates clearance retrieved for them
-  (it has no index of its own here) in the same run; queries per second on one core each.
+  (it has no index of its own here) in the same run; queries per second on one core each, set
+  against clearance's batch rate per core (the target's comparison), and against ``Engine.screen``
+  on the same queries seen for the first time and screened again.
 """
 
 from __future__ import annotations
@@ -168,34 +170,55 @@ def run(ctx: Context) -> Section:
             started = time.perf_counter()
             engine.screen(query)
             latencies.append(time.perf_counter() - started)
+        peer_queries = measured[: PEER_QUERIES if not ctx.quick else 200]
+        # clearance on the peer's queries the first time it sees them (as in a customer file),
+        # and again (its caches of the queries' words then hold every word).
+        first_sight = sum(latencies[: len(peer_queries)])
+        again = _time_queries(engine, peer_queries)
         latencies.sort()
         p50 = latencies[len(latencies) // 2] * 1000
         p99 = latencies[int(len(latencies) * 0.99)] * 1000
         single = len(latencies) / sum(latencies)
 
-        peer_queries = measured[: PEER_QUERIES if not ctx.quick else 200]
-        ours = _time_queries(engine, peer_queries)
         known = {e.id: e for e in engine.entities()}
         latency_rows: list[tuple[str, ...]] = [
             ("clearance Engine.screen (retrieval, pruning, alignment, explanation)", f"{len(measured):,}",
-             f"{p50:.2f}", f"{p99:.2f}", f"{statistics.mean(latencies) * 1000:.2f}", f"{single:,.0f}", "")]
-        ratios: dict[str, float] = {}
+             f"{p50:.2f}", f"{p99:.2f}", f"{statistics.mean(latencies) * 1000:.2f}", f"{single:,.0f}")]
+        table(section, ctx.console, "One query at a time, one core (in process, after a warm-up of 2,000 other "
+                                    "queries)",
+              ["what", "queries", "p50 ms", "p99 ms", "mean ms", "queries/s"], latency_rows,
+              note=f"Target: p50 < {TARGET_P50_MS} ms.")
+        ours = {"batch": steady / WORKERS, "first": len(peer_queries) / first_sight,
+                "again": len(peer_queries) / again}
+        peer_rows: list[tuple[str, ...]] = [
+            ("clearance screen-file, per core after start-up", f"{len(rows):,}",
+             f"{ours['batch']:,.0f}", "", "", ""),
+            ("clearance Engine.screen, the peer's queries the first time it sees them", f"{len(peer_queries):,}",
+             f"{ours['first']:,.0f}", "", "", ""),
+            ("clearance Engine.screen, the same queries screened again", f"{len(peer_queries):,}",
+             f"{ours['again']:,.0f}", "", "", "")]
+        rates: list[float] = []  # the peer's: on the candidate pools, on the aligned candidates
         for label, floor in (("its candidate pool (≤ 25 entities sharing a name word)", 0.0),
                              ("only the candidates clearance aligned", None)):
             groups = retrieved_groups(engine, peer_queries, engine.threshold, floor, known)
             seconds = ctx.peer(groups, ("logic-v2",))["results"]["logic-v2"]["seconds"]
             pairs = sum(len(g["candidates"]) for g in groups)
-            ratios[label] = seconds / ours
-            latency_rows.append((f"logic-v2 on each query × {label}: {pairs:,} pairs", f"{len(peer_queries):,}", "",
-                                 "", f"{seconds / len(peer_queries) * 1000:.2f}",
-                                 f"{len(peer_queries) / seconds:,.1f}", f"{seconds / ours:,.1f}×"))
-        ratio = next(iter(ratios.values()))
-        table(section, ctx.console, f"One query at a time, one core (in process, after warm-up; the peer on the first "
-                                    f"{len(peer_queries):,} of the same queries)",
-              ["what", "queries", "p50 ms", "p99 ms", "mean ms", "queries/s", "clearance faster by"], latency_rows,
-              note=f"Targets: p50 < {TARGET_P50_MS} ms; ≥ {TARGET_RATIO}× logic-v2. clearance took {ours:.2f} s for "
-                   f"those {len(peer_queries):,} queries (retrieval included).")
-        section.figures.update({"p50_ms": p50, "p99_ms": p99, "ratio": ratio})
+            rate = len(peer_queries) / seconds
+            rates.append(rate)
+            peer_rows.append((f"logic-v2 on each query × {label}: {pairs:,} pairs", f"{len(peer_queries):,}",
+                              f"{rate:,.1f}", f"{ours['batch'] / rate:,.1f}×", f"{ours['first'] / rate:,.1f}×",
+                              f"{ours['again'] / rate:,.1f}×"))
+        table(section, ctx.console, "Throughput against the peer, one core each (the peer on the first "
+                                    f"{len(peer_queries):,} of the queries above)",
+              ["what", "queries", "queries/s per core", "clearance faster by: batch",
+               "in process, first sight", "in process, again"], peer_rows,
+              note=f"Target ≥ {TARGET_RATIO}× logic-v2's throughput; the batch column is that comparison "
+                   "(clearance's retrieval included, the peer given its candidates). Screening the same "
+                   "queries again is faster: the cache of looked-up words then holds all their words.")
+        pool_rate = rates[0]
+        section.figures.update({"p50_ms": p50, "p99_ms": p99, "ratio": ours["batch"] / pool_rate,
+                                "ratio_first_sight": ours["first"] / pool_rate,
+                                "ratio_again": ours["again"] / pool_rate})
     return section
 
 
