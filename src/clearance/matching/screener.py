@@ -179,20 +179,27 @@ class Screener:
             raise QueryError(f"query: field 'threshold' is {threshold} (expected a number from 0 to 1)")
         prepared = prepare(query, self.index.lexicon)
         floor = report_floor(threshold)
+        hits = self.align(prepared, self.retrieve(prepared, floor, query.sources), threshold)
+        if _HeapHold.every:
+            _count_screened()
+        return ScreenResult(query, threshold, self.lists(query.sources), tuple(hits[:limit]))
+
+    def align(self, query: PreparedQuery, retrieved: list[Retrieved], threshold: float) -> list[Hit]:
+        """The retrieved candidates that score at least the reporting floor, best first, each
+        with its explanation (exposed for the speed benchmark, which times each step)."""
+        floor = report_floor(threshold)
         hits: list[Hit] = []
-        for found in self.retrieve(prepared, floor, query.sources):
+        for found in retrieved:
             candidate = self.index.candidates[found.position]
             if found.name_ids:
                 forms = [form for name_id in found.name_ids for form in self.index.forms(name_id)]
             else:
                 forms = self.index.candidate_forms(candidate)
-            hit = self._hit(prepared, candidate, forms, threshold, floor)
+            hit = self._hit(query, candidate, forms, threshold, floor)
             if hit is not None:
                 hits.append(hit)
         hits.sort(key=lambda h: (-h.score, h.entity_id))
-        if _HeapHold.every:
-            _count_screened()
-        return ScreenResult(query, threshold, self.lists(query.sources), tuple(hits[:limit]))
+        return hits
 
     @staticmethod
     def _hit(prepared: PreparedQuery, candidate: Candidate, forms: list[NameForm], threshold: float,
