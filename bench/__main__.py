@@ -1,7 +1,9 @@
-"""Run the benchmarks: ``python -m bench [NAME...] [--quick]`` (``make bench``).
+"""Run the benchmarks: ``python -m bench [NAME|GROUP...] [--quick]`` (``make bench``).
 
 Every module ``bench/bench_*.py`` is a benchmark: it defines ``NAME`` (what to type to run it
-alone), ``ORDER`` (its place in BENCHMARKS.md) and ``run(ctx) -> Section``. Adding one touches no
+alone), ``ORDER`` (its place in BENCHMARKS.md) and ``run(ctx) -> Section``, and may name a
+``GROUP`` it belongs to (``python -m bench matching`` runs the five benchmarks of the matcher:
+pair accuracy, recall, false positives, cross-script recall and speed). Adding one touches no
 other file. Each run writes ``bench/results/<NAME>.md`` (with the command, the machine and its
 load) and rebuilds ``BENCHMARKS.md`` from all result files.
 """
@@ -36,6 +38,16 @@ def discover() -> dict[str, ModuleType]:
     return dict(sorted(modules.items(), key=lambda item: item[1].ORDER))
 
 
+def groups(modules: dict[str, ModuleType]) -> dict[str, list[str]]:
+    """Each group's benchmarks, in their order."""
+    found: dict[str, list[str]] = {}
+    for name, module in modules.items():
+        group = getattr(module, "GROUP", None)
+        if group:
+            found.setdefault(group, []).append(name)
+    return found
+
+
 def _commit() -> str:
     done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
                           check=False)
@@ -56,16 +68,19 @@ def rebuild_document() -> None:
 def main(argv: list[str] | None = None) -> int:
     modules = discover()
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    grouped = groups(modules)
+    described = ", ".join(f"{group} ({' '.join(names)})" for group, names in grouped.items())
     parser.add_argument("names", nargs="*", metavar="NAME",
-                        help=f"benchmarks to run (default: all): {', '.join(modules)}")
+                        help=f"benchmarks to run (default: all): {', '.join(modules)}; or groups of them: {described}")
     parser.add_argument("--quick", action="store_true", help="a small sample of each benchmark (smoke test)")
     args = parser.parse_args(argv)
-    unknown = [n for n in args.names if n not in modules]
+    unknown = [n for n in args.names if n not in modules and n not in grouped]
     if unknown:
-        parser.error(f"unknown benchmark(s) {', '.join(unknown)}; known: {', '.join(modules)}")
+        parser.error(f"unknown benchmark(s) {', '.join(unknown)}; known: {', '.join([*modules, *grouped])}")
+    chosen = [name for n in args.names for name in grouped.get(n, [n])]
     ctx = Context(quick=args.quick)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    for name in args.names or list(modules):
+    for name in dict.fromkeys(chosen) or list(modules):
         command = "python -m bench " + name + (" --quick" if args.quick else "")
         load_before = load_average()
         started = time.time()

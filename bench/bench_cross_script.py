@@ -35,6 +35,7 @@ from clearance.model.screening import Query
 
 NAME = "cross-script"
 ORDER = 4
+GROUP = "matching"
 TITLE = "4. Cross-script recall"
 PUTIN = "us-ofac-sdn:35096"
 _LATIN = frozenset({"Latin", "Common", "Inherited"})

@@ -27,6 +27,7 @@ from clearance.model.screening import Query
 SWEEP = (0.70, 0.75, 0.80, 0.85)  # thresholds at which the rate is also reported (all >= the report floor)
 NAME = "false-positives"
 ORDER = 3
+GROUP = "matching"
 TITLE = "3. False positives: 100,000 synthetic negatives against all loaded lists"
 TARGET = 0.005
 PEER_SAMPLE = 2000

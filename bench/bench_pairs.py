@@ -30,6 +30,7 @@ from clearance.model.screening import Query
 
 NAME = "pairs"
 ORDER = 1
+GROUP = "matching"
 TITLE = "1. Pair accuracy (name_bench cases.csv, entity_bench checks.yml)"
 
 _TYPES = {

@@ -35,6 +35,7 @@ from clearance.model.screening import Query
 
 NAME = "recall"
 ORDER = 2
+GROUP = "matching"
 TITLE = "2. Screening recall: yente's UN positives against the UN list"
 TARGET_RECALL = 0.98
 TARGET_INDEX_RECALL = 0.995

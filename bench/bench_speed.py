@@ -39,6 +39,7 @@ from clearance.model.screening import ListRef, Query
 
 NAME = "speed"
 ORDER = 5
+GROUP = "matching"
 TITLE = "5. Speed and memory"
 TARGET_PER_CORE = 2000
 TARGET_P50_MS = 5.0

@@ -24,6 +24,18 @@ def test_benchmarks_are_discovered() -> None:
     assert all(callable(m.run) and m.ORDER > 0 for m in modules.values())
 
 
+def test_the_matching_group_names_the_five_benchmarks_of_the_matcher() -> None:
+    assert runner.groups(runner.discover()) == {
+        "matching": ["pairs", "recall", "false-positives", "cross-script", "speed"]}
+
+
+def test_an_unknown_benchmark_or_group_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        runner.main(["matchng"])
+    assert stopped.value.code == 2
+    assert "unknown benchmark(s) matchng" in capsys.readouterr().err
+
+
 def test_metrics() -> None:
     scores, labels = [0.9, 0.8, 0.3, 0.76], [True, False, False, True]
     at = confusion(scores, labels, 0.75)
