@@ -39,7 +39,7 @@ import pickle
 import zlib
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import combinations
 from typing import Any, Generic, NamedTuple, TypeVar
 
@@ -157,7 +157,7 @@ def _favourable(item: LeftOver) -> float:
     return item.share
 
 
-def bound(values: list[float], left: list[LeftOver], size: int, weak: tuple[float, ...] = ()) -> float:
+def bound(values: Sequence[float], left: list[LeftOver], size: int, weak: tuple[float, ...] = ()) -> float:
     """The best name score a listed name of ``size`` distinctive words can reach when the query's
     distinctive words that hit it pair with scores ``values`` and the others (``left``) are left
     over. The name's remaining words may first each pair with one of the query's weak words, as
@@ -427,9 +427,9 @@ class ScreeningIndex:
                         # Every word paired and nothing left over on either side: the mean pair score.
                         value = estimate = sum(values) / len(values)
                     else:
-                        value = bound(list(values), [leftovers[k] for k in range(len(strong)) if missing >> k & 1],
+                        value = bound(values, [leftovers[k] for k in range(len(strong)) if missing >> k & 1],
                                       size, weak)
-                        estimate = bound(list(values), [unpaired[k] for k in range(len(strong)) if missing >> k & 1],
+                        estimate = bound(values, [unpaired[k] for k in range(len(strong)) if missing >> k & 1],
                                          size)
                     if value >= floor:
                         found_groups.append(((estimate, found_rarity, value), group))

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from clearance.errors import QueryError
 from clearance.matching.features import MAX_BONUS, Candidate, IdentifierKey, PreparedQuery, compare, score
 from clearance.matching.identifiers import identifier_key
-from clearance.matching.index import Rank, ScreeningIndex, entity_names, make_candidate
+from clearance.matching.index import ScreeningIndex, entity_names, make_candidate
 from clearance.matching.names import FAMILY_OF_TYPE, Family, Lexicon, NameForm, analyze
 from clearance.model import Entity, IdScheme
 from clearance.model.countries import to_country_code
@@ -71,9 +71,6 @@ class Retrieved:
 
     position: int
     name_ids: tuple[int, ...]  # empty: found by identifier, align all its names
-    estimate: float  # what its names score on the query words that hit them (the rank)
-    rarity: float
-    bound: float  # the best score its names can reach
 
 
 def prepare(query: Query, lexicon: Lexicon | None = None) -> PreparedQuery:
@@ -149,26 +146,26 @@ class Screener:
         source_of = self.index.source_of
         owner = self.index.owner
         # The best-ranked candidates first, up to the limit; then only more names of those.
-        chosen: dict[int, tuple[Rank, list[int]]] = {}
+        chosen: dict[int, list[int]] = {}  # candidate position -> its names hit
         chosen_names: set[int] | None = None
-        for rank, names in groups:
+        for _, names in groups:
             if chosen_names is not None:
                 names = names & chosen_names  # only names of the chosen candidates
             for name_id in names:
                 position = owner[name_id]
                 entry = chosen.get(position)
                 if entry is not None:
-                    entry[1].append(name_id)
+                    entry.append(name_id)
                 elif chosen_names is None and not (wanted and source_of[position] not in wanted):
-                    chosen[position] = (rank, [name_id])
+                    chosen[position] = [name_id]
                     if len(chosen) == limit:
                         chosen_names = {n for p in chosen for n in self.index.names_of(p)}
         # A name hit through several of the query's forms is aligned once.
-        found = [Retrieved(p, tuple(dict.fromkeys(ids)), *rank) for p, (rank, ids) in chosen.items()]
+        found = [Retrieved(p, tuple(dict.fromkeys(ids))) for p, ids in chosen.items()]
         seen = {r.position for r in found}
         for position in sorted(self.index.identifier_hits(query.identifiers)):
             if position not in seen and (not wanted or source_of[position] in wanted):
-                found.append(Retrieved(position, (), 1.0, 0.0, 1.0))
+                found.append(Retrieved(position, ()))
         return found
 
     def screen(self, query: Query, *, threshold: float | None = None, limit: int = 10) -> ScreenResult:
